@@ -1,0 +1,137 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""One-time ceremony state kept in the database, consumed exactly once.
+
+Multi-step flows (a WebAuthn challenge, an OpenID Connect ``state`` with its
+nonce and PKCE verifier, a device code) must finish on whichever keystone
+node the next request reaches, and a value must never be accepted twice.
+So the state lives in the plugin's ``ng_ceremony_state`` table with an
+expiry, and :func:`consume` deletes the row before the caller verifies
+anything: of two concurrent requests (on any nodes) presenting the same
+handle, exactly one gets the data.
+"""
+
+import dataclasses
+import datetime
+import json
+import secrets
+import typing as ty
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from keystone_ng_plugin.common import sql
+
+HANDLE_BYTES = 32
+
+
+class CeremonyState(sql.ModelBase):
+    __tablename__ = 'ng_ceremony_state'
+    __table_args__ = (
+        sa.Index('ix_ng_ceremony_state_expires_at', 'expires_at'),
+        sql.TABLE_ARGS,
+    )
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(64), nullable=False)
+    subject: orm.Mapped[ty.Optional[str]] = orm.mapped_column(
+        sa.String(255), nullable=True)
+    data: orm.Mapped[str] = orm.mapped_column(sa.Text, nullable=False)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, nullable=False)
+    expires_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, nullable=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ceremony:
+    """A consumed ceremony: what was stored when it started."""
+
+    handle: str
+    kind: str
+    subject: ty.Optional[str]
+    data: dict
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+
+
+def start(kind: str, data: dict, *, ttl: int,
+          subject: ty.Optional[str] = None,
+          handle: ty.Optional[str] = None) -> str:
+    """Store the state of a new ceremony.
+
+    Args:
+        kind: what the ceremony is (``passkey.authentication``, ...).
+        data: JSON-serialisable state.
+        ttl: seconds until the ceremony expires.
+        subject: whom it is bound to (a user id), if anyone.
+        handle: the lookup key; a fresh random one when not given.
+    Returns:
+        The handle to give to the client (or to derive from its answer).
+    """
+    if ttl <= 0:
+        raise ValueError('ttl must be positive')
+    handle = handle or secrets.token_urlsafe(HANDLE_BYTES)
+    now = sql.utcnow()
+    with sql.session_for_write() as session:
+        session.add(CeremonyState(
+            id=handle, kind=kind, subject=subject,
+            data=json.dumps(data, separators=(',', ':'), sort_keys=True),
+            created_at=now,
+            expires_at=now + datetime.timedelta(seconds=ttl)))
+    return handle
+
+
+def consume(kind: str, handle: str) -> ty.Optional[Ceremony]:
+    """Take a ceremony out of the store, once.
+
+    The row is deleted whether or not it has expired, and before the caller
+    verifies the client's answer, so a replay always finds nothing.
+
+    Args:
+        kind: the kind given to :func:`start`; another kind never matches.
+        handle: the handle returned by :func:`start`.
+    Returns:
+        The ceremony, or None when it is unknown, already consumed (here or
+        on another node) or expired.
+    """
+    if not handle or len(handle) > 64:
+        return None
+    with sql.session_for_write() as session:
+        row = session.get(CeremonyState, handle)
+        if row is None or row.kind != kind:
+            return None
+        found = Ceremony(handle=row.id, kind=row.kind, subject=row.subject,
+                         data=json.loads(row.data),
+                         created_at=row.created_at,
+                         expires_at=row.expires_at)
+        deleted = session.execute(
+            sa.delete(CeremonyState)
+            .where(CeremonyState.id == handle)
+            .where(CeremonyState.kind == kind)
+            .execution_options(synchronize_session=False)).rowcount
+    # Another transaction deleted it between our read and our delete.
+    if deleted != 1:
+        return None
+    if found.expires_at <= sql.utcnow():
+        return None
+    return found
+
+
+def purge_expired(now: ty.Optional[datetime.datetime] = None) -> int:
+    """Delete every expired ceremony; returns how many were deleted."""
+    now = now or sql.utcnow()
+    with sql.session_for_write() as session:
+        return session.execute(
+            sa.delete(CeremonyState)
+            .where(CeremonyState.expires_at <= now)
+            .execution_options(synchronize_session=False)).rowcount

@@ -1,0 +1,22 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Persona check strings, reused from keystone so both read the same."""
+
+from keystone.common.policies import base as ks_base
+
+RULE_ADMIN_REQUIRED = ks_base.RULE_ADMIN_REQUIRED
+SYSTEM_READER = ks_base.SYSTEM_READER
+SYSTEM_ADMIN = ks_base.SYSTEM_ADMIN
+DOMAIN_READER = ks_base.DOMAIN_READER
+RULE_ADMIN_OR_SYSTEM_READER = ks_base.RULE_ADMIN_OR_SYSTEM_READER
+# The plugin's targets carry the owner under target.<member>.user_id.
+RULE_TARGET_OWNER = 'user_id:%(target.user_id)s'

@@ -1,0 +1,27 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""WSGI entry point: ``keystone_ng_plugin.wsgi:application``.
+
+A drop-in for keystone's ``keystone.wsgi.api:application``: point uwsgi,
+gunicorn or mod_wsgi at this module instead. Configuration files come from
+``OS_KEYSTONE_CONFIG_DIR`` / ``OS_KEYSTONE_CONFIG_FILES`` as for keystone.
+"""
+
+from keystone_ng_plugin import server
+
+
+def initialize_application():
+    """Build the application (also the ``wsgi_scripts`` entry point)."""
+    return server.create_app(name='public')
+
+
+application = initialize_application()
