@@ -116,7 +116,7 @@ class V4APIBase(ks_flask.APIBase):
         result = []
         for rmap in cls.resource_mapping:
             flask_path = cls.url_prefix.rstrip('/') + rmap.url
-            path = _FLASK_VAR.sub(r'{\1}', flask_path)
+            path = _FLASK_VAR.sub(r'{\1}', flask_path).rstrip('/') or '/'
             params = tuple(_FLASK_VAR.findall(flask_path))
             for method in HTTP_METHODS:
                 func = getattr(rmap.resource, method, None)

@@ -1,0 +1,113 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""``keystone-ng-devserver``: Keystone with every plugin feature, one command.
+
+Sets up (idempotently) a deployment in a state directory and serves it in
+the foreground until interrupted. Not for production: one host, SQLite by
+default, gunicorn with sync workers.
+"""
+
+import argparse
+import os
+import signal
+import sys
+
+from keystone_ng_plugin.server import deployment
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='keystone-ng-devserver',
+        description='Run Keystone with keystone-ng-plugin, bootstrapped, '
+                    'in the foreground.')
+    parser.add_argument('--host', default='127.0.0.1',
+                        help='address to listen on (default: %(default)s)')
+    parser.add_argument('--port', type=int, default=deployment.DEFAULT_PORT,
+                        help='port to listen on (default: %(default)s)')
+    parser.add_argument('--state-dir',
+                        default=os.path.join(os.getcwd(), '.state'),
+                        help='config, keys, logs and the SQLite database '
+                             '(default: ./.state)')
+    parser.add_argument('--database-url',
+                        help='SQLAlchemy URL of the database (default: '
+                             'SQLite in the state dir)')
+    parser.add_argument('--workers', type=int,
+                        help='gunicorn sync workers (default: 1 on SQLite, '
+                             'else 2)')
+    parser.add_argument('--admin-password',
+                        help='password of the bootstrap admin (default: '
+                             'generated once and kept in the state dir)')
+    return parser.parse_args(argv)
+
+
+def banner(dep: deployment.Deployment) -> str:
+    return '\n'.join([
+        '',
+        'Keystone with keystone-ng-plugin is serving at %s' % dep.base_url,
+        '',
+        '  admin user:     %s (domain Default)' % deployment.ADMIN_USER,
+        '  admin password: %s' % dep.admin_password,
+        '  admin project:  %s' % deployment.ADMIN_PROJECT,
+        '  v4 API:         %s/v4  (OpenAPI: %s/v4/openapi.json)' % (
+            dep.base_url, dep.base_url),
+        '  state:          %s (logs in %s)' % (
+            dep.state_dir, dep.path('logs')),
+        '',
+        'Try it:',
+        '  . %s' % dep.path('admin-openrc'),
+        '  openstack token issue',
+        '',
+        'or without the rc file:',
+        '  openstack --os-auth-url %s --os-identity-api-version 3 \\' % (
+            dep.auth_url),
+        '    --os-username %s --os-password %s \\' % (
+            deployment.ADMIN_USER, dep.admin_password),
+        '    --os-project-name %s --os-user-domain-name Default \\' % (
+            deployment.ADMIN_PROJECT),
+        '    --os-project-domain-name Default token issue',
+        '',
+        'Press Ctrl-C to stop.',
+        '',
+    ])
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    dep = deployment.Deployment(
+        state_dir=args.state_dir, database_url=args.database_url,
+        host=args.host, port=args.port, workers=args.workers,
+        admin_password=args.admin_password)
+    print('Setting up %s ...' % dep.state_dir, flush=True)
+    try:
+        dep.setup()
+        dep.start()
+    except deployment.DeploymentError as exc:
+        print('keystone-ng-devserver: %s' % exc, file=sys.stderr)
+        return 1
+    print(banner(dep), flush=True)
+
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        dep.process.wait()
+    except KeyboardInterrupt:
+        print('Stopping ...', flush=True)
+    finally:
+        dep.stop()
+    return 0 if dep.process.returncode in (0, -signal.SIGTERM) else (
+        dep.process.returncode or 0)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
