@@ -16,7 +16,7 @@ gunicorn or mod_wsgi at this module instead. Configuration files come from
 ``OS_KEYSTONE_CONFIG_DIR`` / ``OS_KEYSTONE_CONFIG_FILES`` as for keystone.
 """
 
-from keystone_ng_plugin import server
+from keystone_ng_plugin.server import app as server
 
 
 def initialize_application():

@@ -31,7 +31,7 @@ TAGS = ('version',)
 @functools.lru_cache(maxsize=1)
 def _routes():
     # Local import: the server module discovers this module's APIs.
-    from keystone_ng_plugin import server
+    from keystone_ng_plugin.server import app as server
     return tuple(route for api in server.api_classes()
                  for route in api.routes())
 

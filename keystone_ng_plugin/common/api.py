@@ -30,6 +30,9 @@ import re
 import typing as ty
 
 from keystone.server import flask as ks_flask
+import werkzeug.exceptions
+
+from keystone_ng_plugin.common import errors
 
 HTTP_METHODS = ('get', 'put', 'post', 'patch', 'delete', 'head')
 _FLASK_VAR = re.compile(r'<(?:[a-zA-Z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>')
@@ -106,6 +109,18 @@ class V4APIBase(ks_flask.APIBase):
     resources: list = []
     resource_mapping: list = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # flask-restful renders a 405 on its routes itself, in its own
+        # format; answer in keystone's envelope instead.
+        restful_handle_error = self.api.handle_error
+
+        def handle_error(error):
+            if isinstance(error, werkzeug.exceptions.MethodNotAllowed):
+                return errors.method_not_allowed_response(error)
+            return restful_handle_error(error)
+        self.api.handle_error = handle_error
+
     def _build_bp_url_prefix(self, prefix):
         # keystone's APIBase always prepends /v3 here.
         return self.url_prefix.rstrip('/')
@@ -150,7 +165,7 @@ def operation_stem(path: str) -> str:
 def resource(resource_cls, url, **route_kwargs):
     """A keystone ResourceMap for a /v4 resource (no keystone JSON-Home).
 
-    Extra keyword arguments go to Flask's \`\`add_url_rule\`\`.
+    Extra keyword arguments go to Flask's ``add_url_rule``.
     """
     return ks_flask.construct_resource_map(
         resource=resource_cls, url=url, resource_kwargs=route_kwargs)

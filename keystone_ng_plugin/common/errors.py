@@ -1,0 +1,68 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Keystone's JSON error envelope for unrouted /v4 requests.
+
+Flask answers a path no route matches with an HTML page. Under /v4 the
+plugin answers with keystone's ``{"error": {...}}`` envelope instead; every
+other path keeps whatever handler the application had.
+"""
+
+import flask
+import werkzeug.exceptions
+
+from keystone import exception
+from keystone.server.flask import application as ks_application
+
+V4_PREFIX = '/v4'
+
+
+def _is_v4(path: str) -> bool:
+    return path == V4_PREFIX or path.startswith(V4_PREFIX + '/')
+
+
+def _envelope(code: int, title: str, message: str):
+    response = flask.jsonify(
+        {'error': {'code': code, 'title': title, 'message': message}})
+    response.status_code = code
+    return response
+
+
+def method_not_allowed_response(error):
+    """A 405 in keystone's envelope, with the Allow header."""
+    response = _envelope(
+        405, 'Method Not Allowed',
+        'The method %s is not allowed on %s.' % (
+            flask.request.method, flask.request.path))
+    response.headers['Allow'] = ', '.join(sorted(error.valid_methods or ()))
+    return response
+
+
+def install(app: flask.Flask):
+    """Render 404 and 405 under /v4 with keystone's envelope."""
+    previous_404 = app.error_handler_spec.get(None, {}).get(404, {}).get(
+        werkzeug.exceptions.NotFound)
+
+    def not_found(error):
+        if _is_v4(flask.request.path):
+            return ks_application._handle_keystone_exception(
+                exception.NotFound(target=flask.request.path))
+        if previous_404 is not None:
+            return previous_404(error)
+        return error
+
+    def method_not_allowed(error):
+        if _is_v4(flask.request.path):
+            return method_not_allowed_response(error)
+        return error
+
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(405, method_not_allowed)

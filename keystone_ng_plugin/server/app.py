@@ -1,0 +1,109 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The WSGI application: keystone's own app plus the plugin's APIs.
+
+Keystone 30 registers a hard-coded tuple of APIs and has no blueprint hook,
+so the plugin ships its own entry point: :func:`create_app` builds keystone's
+application exactly as ``keystone.wsgi.api`` does and then :func:`install`
+adds what the plugin serves. Nothing of keystone is changed for a process
+that runs keystone's own entry point.
+"""
+
+import contextlib
+import sys
+
+from oslo_log import log
+import stevedore
+
+from keystone.server.flask import core as flask_core
+
+from keystone_ng_plugin.common import compat
+from keystone_ng_plugin.common import discovery
+from keystone_ng_plugin.common import errors
+from keystone_ng_plugin.common import json_body
+from keystone_ng_plugin.common import policy
+from keystone_ng_plugin import conf  # noqa: F401  (registers options)
+
+LOG = log.getLogger(__name__)
+API_NAMESPACE = 'keystone_ng_plugin.api'
+
+
+def load_api_modules():
+    """The API modules registered in the ``keystone_ng_plugin.api`` namespace.
+
+    Returns:
+        The modules, sorted by entry point name; each has an ``APIs`` tuple
+        of :class:`keystone_ng_plugin.common.api.V4APIBase` subclasses.
+    """
+    manager = stevedore.ExtensionManager(
+        API_NAMESPACE, invoke_on_load=False,
+        on_load_failure_callback=_raise_load_failure)
+    return [ext.plugin for ext in sorted(manager, key=lambda e: e.name)]
+
+
+def _raise_load_failure(manager, entrypoint, exc):
+    raise exc
+
+
+def api_classes():
+    """Every V4 API class the plugin serves, in registration order."""
+    return [api for module in load_api_modules() for api in module.APIs]
+
+
+def install(app):
+    """Add the plugin to a keystone Flask application (idempotent per app).
+
+    Args:
+        app: the Flask application built by keystone's
+            ``application_factory``.
+    Returns:
+        The same application.
+    """
+    if app.extensions.get('keystone_ng_plugin'):
+        return app
+    compat.check()
+    policy.install()
+    for api in api_classes():
+        api.instantiate_and_register_to_app(app)
+    json_body.install(app)
+    discovery.install(app)
+    errors.install(app)
+    app.extensions['keystone_ng_plugin'] = True
+    return app
+
+
+@contextlib.contextmanager
+def argv_hidden_from_oslo_config():
+    """Hide the WSGI server's command line from oslo.config.
+
+    keystone.server.configure() lets oslo.config parse sys.argv, so
+    ``gunicorn --bind ... module:app`` makes every worker exit with an
+    argparse error.
+    """
+    saved = sys.argv
+    sys.argv = saved[:1]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+def create_app(name='public', config_files=None):
+    """Build keystone's WSGI application with the plugin installed."""
+    if config_files is None:
+        config_files = flask_core._get_config_files()
+    with argv_hidden_from_oslo_config():
+        app = flask_core.initialize_application(
+            name=name, config_files=config_files)
+    # initialize_application returns the Flask application itself, with
+    # keystone's middleware applied to its wsgi_app.
+    return install(app)

@@ -1,0 +1,69 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""In-process test base: keystone's own RestfulTestCase plus the plugin.
+
+SQLite in memory. keystone's Database fixture only creates keystone's
+tables, so the plugin's alembic history runs on the same engine here (which
+also exercises the migrations on every test).
+"""
+
+from keystone.common import sql as ks_sql
+from keystone.tests.unit import test_v3
+
+from keystone_ng_plugin.db import migration
+from keystone_ng_plugin.server import app as server
+
+
+class TestCase(test_v3.RestfulTestCase):
+    """A keystone v3 REST test case whose app serves the plugin too."""
+
+    def load_backends(self):
+        super().load_backends()
+        with ks_sql.session_for_write() as session:
+            self.engine = session.get_bind()
+        migration.upgrade(engine=self.engine)
+
+    def loadapp(self, name='public'):
+        app = super().loadapp(name=name)
+        self.extra_apis(app)
+        return server.install(app)
+
+    def extra_apis(self, app):
+        """Register test-only APIs on the app (before the plugin's)."""
+
+    def admin_token(self) -> str:
+        """A project-scoped token of the sample admin user."""
+        return self.get_scoped_token()
+
+    def member_token(self) -> str:
+        """A project-scoped token of a new user with the member role."""
+        from keystone.common import provider_api
+        from keystone.tests import unit
+        providers = provider_api.ProviderAPIs
+        user = unit.create_user(providers.identity_api,
+                                domain_id=self.domain_id)
+        role = self._role('member')
+        providers.assignment_api.add_role_to_user_and_project(
+            user['id'], self.project_id, role['id'])
+        return self.get_requested_token(self.build_authentication_request(
+            user_id=user['id'], password=user['password'],
+            project_id=self.project_id))
+
+    def _role(self, name):
+        from keystone.common import provider_api
+        from keystone.tests import unit
+        roles = provider_api.ProviderAPIs.role_api
+        for role in roles.list_roles():
+            if role['name'] == name:
+                return role
+        ref = unit.new_role_ref(name=name)
+        return roles.create_role(ref['id'], ref)
