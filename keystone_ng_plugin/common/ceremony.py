@@ -106,22 +106,30 @@ def consume(kind: str, handle: str) -> ty.Optional[Ceremony]:
     """
     if not handle or len(handle) > 64:
         return None
+    table = CeremonyState.__table__
+    delete = (sa.delete(table)
+              .where(table.c.id == handle)
+              .where(table.c.kind == kind))
+    columns = (table.c.subject, table.c.data, table.c.created_at,
+               table.c.expires_at)
     with sql.session_for_write() as session:
-        row = session.get(CeremonyState, handle)
-        if row is None or row.kind != kind:
-            return None
-        found = Ceremony(handle=row.id, kind=row.kind, subject=row.subject,
-                         data=json.loads(row.data),
-                         created_at=row.created_at,
-                         expires_at=row.expires_at)
-        deleted = session.execute(
-            sa.delete(CeremonyState)
-            .where(CeremonyState.id == handle)
-            .where(CeremonyState.kind == kind)
-            .execution_options(synchronize_session=False)).rowcount
-    # Another transaction deleted it between our read and our delete.
-    if deleted != 1:
+        if session.get_bind().dialect.delete_returning:
+            # One statement takes the write lock at once: no read-then-write
+            # lock upgrade (which SQLite answers with "database is locked").
+            row = session.execute(delete.returning(*columns)).first()
+        else:
+            row = session.execute(
+                sa.select(*columns).where(table.c.id == handle)
+                .where(table.c.kind == kind).with_for_update()).first()
+            # Another transaction may have taken it since: only the one
+            # whose DELETE removed the row wins.
+            if row is not None and session.execute(delete).rowcount != 1:
+                row = None
+    if row is None:
         return None
+    found = Ceremony(handle=handle, kind=kind, subject=row.subject,
+                     data=json.loads(row.data), created_at=row.created_at,
+                     expires_at=row.expires_at)
     if found.expires_at <= sql.utcnow():
         return None
     return found

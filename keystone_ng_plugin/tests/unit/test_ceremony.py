@@ -61,3 +61,15 @@ class CeremonyTest(base.TestCase):
         later = sql.utcnow() + datetime.timedelta(seconds=5)
         self.assertEqual(1, ceremony.purge_expired(now=later))
         self.assertIsNotNone(ceremony.consume('test.kind', live))
+
+    def test_consumed_once_without_delete_returning(self):
+        # MySQL has no DELETE ... RETURNING: SELECT FOR UPDATE, then DELETE.
+        with sql.session_for_write() as session:
+            dialect = session.get_bind().dialect
+        self.addCleanup(setattr, dialect, 'delete_returning',
+                        dialect.delete_returning)
+        dialect.delete_returning = False
+        handle = ceremony.start('test.kind', {'x': 1}, ttl=60)
+        self.assertIsNone(ceremony.consume('other.kind', handle))
+        self.assertEqual({'x': 1}, ceremony.consume('test.kind', handle).data)
+        self.assertIsNone(ceremony.consume('test.kind', handle))
