@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set everything up and run Keystone with keystone-ng-plugin at
+# http://127.0.0.1:5000 on an embedded SQLite database, bootstrapped, in the
+# foreground (Ctrl-C stops it). Arguments go to keystone-ng-devserver, e.g.
+#   tools/devserver.sh --port 5001 --state-dir /tmp/ks
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+"$TOP/tools/setup-env.sh"
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
+exec "${NG_VENV:-$TOP/.venv}/bin/keystone-ng-devserver" \
+    --state-dir "$TOP/.state" "$@"

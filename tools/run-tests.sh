@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite: lint, docs, samples and
+# OpenAPI drift, unit tests, functional tests on SQLite, PostgreSQL and
+# MariaDB, and Tempest's identity tests against the plugin's entry point.
+#
+#   tools/run-tests.sh            everything
+#   NG_SKIP_TEMPEST=1 tools/run-tests.sh     everything but Tempest
+#
+# PostgreSQL (127.0.0.1:5432, trust) and MariaDB (127.0.0.1:3306, root
+# without password) must be running; with CI set, an unreachable one fails.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+"$TOP/tools/setup-env.sh" test
+
+VENV=${NG_VENV:-$TOP/.venv}
+BIN=$VENV/bin
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
+step() { printf '\n==== %s\n' "$*"; }
+
+step "lint: flake8"
+"$BIN/flake8" keystone_ng_plugin tools doc/source releasenotes/source
+
+step "lint: bashate and shellcheck (devstack plugin, scripts)"
+shell_files=(devstack/plugin.sh devstack/settings tools/*.sh .ci/run)
+"$BIN/bashate" --ignore E005,E006 "${shell_files[@]}"
+shellcheck -x -e SC1090,SC1091,SC2034 "${shell_files[@]}"
+
+step "docs and release notes (warnings are errors)"
+rm -rf doc/build releasenotes/build
+"$BIN/sphinx-build" -q -W --keep-going -b html doc/source doc/build/html
+"$BIN/reno" lint >/dev/null
+"$BIN/sphinx-build" -q -W --keep-going -b html releasenotes/source \
+    releasenotes/build/html
+
+if [ -z "${NG_SKIP_TEMPEST:-}" ]; then
+    step "tempest: tempest.api.identity + keystone_tempest_plugin.tests.api"
+    "$BIN/python" tools/run_tempest.py "$TOP/.venv-tempest/bin/tempest" \
+        "$TOP/.work/tempest"
+fi
+
+step "unit and functional tests (SQLite, PostgreSQL, MariaDB)"
+"$BIN/python" -m pytest -p no:cacheprovider -ra \
+    keystone_ng_plugin/tests/unit keystone_ng_plugin/tests/functional "$@"

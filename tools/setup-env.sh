@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Set up everything this project needs on a fresh Debian machine (as root or
+# with sudo): system packages from bindep.txt, then the virtualenv .venv with
+# keystone 30.x, the plugin (editable) and the openstack CLI.
+#
+#   tools/setup-env.sh          what running the dev server needs
+#   tools/setup-env.sh test     + test, lint and docs dependencies, Tempest
+#
+# Re-running is cheap: each step is skipped when its inputs did not change.
+set -euo pipefail
+
+PROFILE=${1:-run}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+VENV=${NG_VENV:-$TOP/.venv}
+TEMPEST_VENV=${NG_TEMPEST_VENV:-$TOP/.venv-tempest}
+cd "$TOP"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        log "need root for: $*"
+        return 1
+    fi
+}
+
+APT_UPDATED=
+apt_install() {
+    [ $# -gt 0 ] || return 0
+    if [ -z "$APT_UPDATED" ]; then
+        as_root apt-get update -qq
+        APT_UPDATED=1
+    fi
+    log "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pick_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.11 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# 1. A Python >= 3.11 that can make virtualenvs.
+if ! PY=$(pick_python); then
+    apt_install python3 python3-venv python3-dev
+    PY=$(pick_python) || { log "no Python >= 3.11 with venv"; exit 1; }
+fi
+
+# 2. The virtualenv, and bindep to read bindep.txt.
+if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV with $PY"
+    "$PY" -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade pip setuptools wheel
+fi
+PIP="$VENV/bin/pip"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+if [ ! -x "$VENV/bin/bindep" ]; then
+    "$PIP" install -q bindep
+fi
+
+# 3. System packages (bindep.txt; "test" profile for tests).
+if [ "$PROFILE" = test ]; then
+    missing=$("$VENV/bin/bindep" -b test || true)
+else
+    missing=$("$VENV/bin/bindep" -b || true)
+fi
+# shellcheck disable=SC2086
+apt_install $missing
+
+# 4. Python packages, re-installed only when a requirements file changed.
+req_files=(requirements.txt setup.cfg)
+pip_args=(-e . python-openstackclient)
+if [ "$PROFILE" = test ]; then
+    req_files+=(test-requirements.txt doc/requirements.txt)
+    pip_args+=(-r test-requirements.txt -r doc/requirements.txt)
+fi
+stamp="$VENV/.ng-$PROFILE.sha"
+sum=$(cat "${req_files[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
+    log "pip install ${pip_args[*]}"
+    "$PIP" install -q "${pip_args[@]}" 2>&1 | grep -v -e 'is ignored' -e '^WARNING: Location' >&2 || true
+    "$VENV/bin/python" -c 'import keystone_ng_plugin, keystone, gunicorn' ||
+        { log "pip install failed"; exit 1; }
+    echo "$sum" > "$stamp"
+fi
+
+# 5. Tempest in its own virtualenv (its pins differ from keystone's).
+if [ "$PROFILE" = test ]; then
+    tstamp="$TEMPEST_VENV/.ng.sha"
+    tsum=$(sha256sum tools/tempest-requirements.txt | cut -d' ' -f1)
+    if [ ! -f "$tstamp" ] || [ "$(cat "$tstamp")" != "$tsum" ]; then
+        log "creating $TEMPEST_VENV"
+        "$PY" -m venv "$TEMPEST_VENV"
+        "$TEMPEST_VENV/bin/pip" install -q --upgrade pip
+        "$TEMPEST_VENV/bin/pip" install -q -r tools/tempest-requirements.txt 2>&1 |
+            grep -v -e 'is ignored' -e '^WARNING: Location' >&2 || true
+        "$TEMPEST_VENV/bin/tempest" --version >/dev/null ||
+            { log "tempest install failed"; exit 1; }
+        echo "$tsum" > "$tstamp"
+    fi
+fi
+log "environment ready: $VENV"
