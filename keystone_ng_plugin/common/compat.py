@@ -31,6 +31,7 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
     import keystone.api.discovery as discovery
     from keystone.api import validation
     from keystone.cmd import cli
+    from keystone.conf import constants
     from keystone.common.rbac_enforcer import enforcer
     from keystone.server.flask import common as flask_common
     from keystone.server.flask import core as flask_core
@@ -61,10 +62,13 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
            all(callable(getattr(validation, name, None)) for name in (
                'request_body_schema', 'request_query_schema',
                'response_body_schema')))
+    yield ('keystone conf.constants._DEFAULT_AUTH_METHODS',
+           isinstance(getattr(constants, '_DEFAULT_AUTH_METHODS', None),
+                      list))
     yield ('keystone cmd.cli.CMDS list with DbSync/DbVersion/BaseApp',
            isinstance(getattr(cli, 'CMDS', None), list)
-           and all(hasattr(cli, n) for n in ('DbSync', 'DbVersion',
-                                            'BaseApp', 'main')))
+           and all(hasattr(cli, name)
+                   for name in ('DbSync', 'DbVersion', 'BaseApp', 'main')))
 
 
 def keystone_version() -> str:

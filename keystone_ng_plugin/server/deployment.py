@@ -32,6 +32,8 @@ import typing as ty
 import urllib.error
 import urllib.request
 
+from keystone.conf import constants as ks_constants
+
 DEFAULT_PORT = 5000
 ADMIN_USER = 'admin'
 ADMIN_PROJECT = 'admin'
@@ -40,8 +42,7 @@ REGION = 'RegionOne'
 # keystone's default [auth] methods, in keystone's order. The plugin's
 # methods are only ever appended: fernet tokens store methods as a bitmask
 # over this order.
-KEYSTONE_AUTH_METHODS = ['external', 'password', 'token', 'oauth1', 'mapped',
-                         'application_credential', 'ec2credential']
+KEYSTONE_AUTH_METHODS = list(ks_constants._DEFAULT_AUTH_METHODS)
 # The plugin's auth methods, in the order they must be appended.
 PLUGIN_AUTH_METHODS: list[str] = []
 

@@ -18,6 +18,7 @@ default, gunicorn with sync workers.
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 
@@ -49,7 +50,19 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _openstack_cli() -> str:
+    # The CLI of this environment, if it is not the one on PATH.
+    local = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    on_path = shutil.which('openstack')
+    if os.path.exists(local) and (
+            not on_path or os.path.realpath(on_path) != os.path.realpath(
+                local)):
+        return local
+    return 'openstack'
+
+
 def banner(dep: deployment.Deployment) -> str:
+    cli = _openstack_cli()
     return '\n'.join([
         '',
         'Keystone with keystone-ng-plugin is serving at %s' % dep.base_url,
@@ -64,11 +77,11 @@ def banner(dep: deployment.Deployment) -> str:
         '',
         'Try it:',
         '  . %s' % dep.path('admin-openrc'),
-        '  openstack token issue',
+        '  %s token issue' % cli,
         '',
         'or without the rc file:',
-        '  openstack --os-auth-url %s --os-identity-api-version 3 \\' % (
-            dep.auth_url),
+        '  %s --os-auth-url %s --os-identity-api-version 3 \\' % (
+            cli, dep.auth_url),
         '    --os-username %s --os-password %s \\' % (
             deployment.ADMIN_USER, dep.admin_password),
         '    --os-project-name %s --os-user-domain-name Default \\' % (
