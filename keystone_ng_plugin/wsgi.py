@@ -20,7 +20,7 @@ from keystone_ng_plugin.server import app as server
 
 
 def initialize_application():
-    """Build the application (also the ``wsgi_scripts`` entry point)."""
+    """Build keystone's public application with the plugin installed."""
     return server.create_app(name='public')
 
 

@@ -100,3 +100,25 @@ class VersionsTest(base.TestCase):
                        expected_status_code=http.client.METHOD_NOT_ALLOWED)
         self.assertEqual(405, r.json['error']['code'])
         self.assertIn('GET', r.headers['Allow'])
+
+
+class ArgvGuardTest(base.TestCase):
+
+    def test_wsgi_server_flags_hidden_then_restored(self):
+        import sys
+
+        from keystone_ng_plugin.server import app as server
+        saved = sys.argv
+        self.addCleanup(setattr, sys, 'argv', saved)
+        sys.argv = ['gunicorn', '--bind', '127.0.0.1:5000', 'x:app']
+        with server.argv_hidden_from_oslo_config():
+            self.assertEqual(['gunicorn'], sys.argv)
+        self.assertEqual(['gunicorn', '--bind', '127.0.0.1:5000', 'x:app'],
+                         sys.argv)
+
+    def test_install_is_idempotent(self):
+        from keystone_ng_plugin.server import app as server
+        app = self.loadapp()
+        rules = len(list(app.url_map.iter_rules()))
+        server.install(app)
+        self.assertEqual(rules, len(list(app.url_map.iter_rules())))
