@@ -7,6 +7,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 "$TOP/tools/setup-env.sh"
-export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
+# keystone's imports warn that eventlet is deprecated: noise.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore:::oslo_service.backend._eventlet.loopingcall}
 exec "${NG_VENV:-$TOP/.venv}/bin/keystone-ng-devserver" \
     --state-dir "$TOP/.state" "$@"

@@ -16,7 +16,8 @@ cd "$TOP"
 
 VENV=${NG_VENV:-$TOP/.venv}
 BIN=$VENV/bin
-export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
+# keystone's imports warn that eventlet is deprecated: noise.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore:::oslo_service.backend._eventlet.loopingcall}
 step() { printf '\n==== %s\n' "$*"; }
 
 step "lint: flake8"

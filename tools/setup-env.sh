@@ -17,6 +17,13 @@ cd "$TOP"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# pip, quietly: drop its notes about unreachable extra index locations.
+pip_q() {
+    local rc=0
+    "$@" 2> >(grep -v -e 'is ignored: it is neither' >&2) || rc=$?
+    return "$rc"
+}
+
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
         "$@"
@@ -63,12 +70,12 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
     log "creating $VENV with $PY"
     "$PY" -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip setuptools wheel
+    pip_q "$VENV/bin/pip" install -q --upgrade pip setuptools wheel
 fi
 PIP="$VENV/bin/pip"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 if [ ! -x "$VENV/bin/bindep" ]; then
-    "$PIP" install -q bindep
+    pip_q "$PIP" install -q bindep
 fi
 
 # 3. System packages (bindep.txt; "test" profile for tests).
@@ -91,7 +98,7 @@ stamp="$VENV/.ng-$PROFILE.sha"
 sum=$(cat "${req_files[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     log "pip install ${pip_args[*]}"
-    "$PIP" install -q "${pip_args[@]}" 2>&1 | grep -v -e 'is ignored' -e '^WARNING: Location' >&2 || true
+    pip_q "$PIP" install -q "${pip_args[@]}"
     "$VENV/bin/python" -c 'import keystone_ng_plugin, keystone, gunicorn' ||
         { log "pip install failed"; exit 1; }
     echo "$sum" > "$stamp"
@@ -104,9 +111,9 @@ if [ "$PROFILE" = test ]; then
     if [ ! -f "$tstamp" ] || [ "$(cat "$tstamp")" != "$tsum" ]; then
         log "creating $TEMPEST_VENV"
         "$PY" -m venv "$TEMPEST_VENV"
-        "$TEMPEST_VENV/bin/pip" install -q --upgrade pip
-        "$TEMPEST_VENV/bin/pip" install -q -r tools/tempest-requirements.txt 2>&1 |
-            grep -v -e 'is ignored' -e '^WARNING: Location' >&2 || true
+        pip_q "$TEMPEST_VENV/bin/pip" install -q --upgrade pip
+        pip_q "$TEMPEST_VENV/bin/pip" install -q \
+            -r tools/tempest-requirements.txt
         "$TEMPEST_VENV/bin/tempest" --version >/dev/null ||
             { log "tempest install failed"; exit 1; }
         echo "$tsum" > "$tstamp"

@@ -47,6 +47,12 @@ KEYSTONE_AUTH_METHODS = list(ks_constants._DEFAULT_AUTH_METHODS)
 PLUGIN_AUTH_METHODS: list[str] = []
 
 
+# keystone's imports warn that eventlet (through oslo.service) and a few
+# other things are deprecated: noise for an operator watching the console.
+QUIET_WARNINGS = ('ignore::DeprecationWarning,'
+                  'ignore:::oslo_service.backend._eventlet.loopingcall')
+
+
 class DeploymentError(Exception):
     """A setup step or the server failed; the message says which."""
 
@@ -221,8 +227,7 @@ class Deployment:
         env = dict(os.environ)
         env.pop('OS_KEYSTONE_CONFIG_DIR', None)
         env['OS_KEYSTONE_CONFIG_FILES'] = self.config_file
-        # oslo.service warns on import that eventlet is deprecated: noise.
-        env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
+        env.setdefault('PYTHONWARNINGS', QUIET_WARNINGS)
         return env
 
     def server_command(self) -> list[str]:
