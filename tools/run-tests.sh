@@ -20,6 +20,26 @@ BIN=$VENV/bin
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore:::oslo_service.backend._eventlet.loopingcall}
 step() { printf '\n==== %s\n' "$*"; }
 
+# Start the local database servers if they are installed but not running
+# (machines of this kind start them at boot; a stopped one is restarted).
+ensure_databases() {
+    if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 &&
+        command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+        echo "starting PostgreSQL"
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+    fi
+    if command -v mysqladmin >/dev/null &&
+        ! mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1 &&
+        [ -x /usr/sbin/mariadbd ]; then
+        echo "starting MariaDB"
+        start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+        for _ in $(seq 30); do
+            mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && break
+            sleep 1
+        done
+    fi
+}
+
 step "lint: flake8"
 "$BIN/flake8" keystone_ng_plugin tools doc/source releasenotes/source
 
@@ -42,5 +62,6 @@ if [ -z "${NG_SKIP_TEMPEST:-}" ]; then
 fi
 
 step "unit and functional tests (SQLite, PostgreSQL, MariaDB)"
+ensure_databases
 "$BIN/python" -m pytest -p no:cacheprovider -ra \
     keystone_ng_plugin/tests/unit keystone_ng_plugin/tests/functional "$@"
