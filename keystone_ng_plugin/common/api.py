@@ -50,13 +50,14 @@ class Operation:
     response_media_types: tuple[str, ...] = ('application/json',)
     response_headers: tuple[tuple[str, str], ...] = ()
     errors: tuple[int, ...] = ()
+    response_schema: ty.Optional[dict] = None
 
 
 def operation(*, summary: str, status: int = 200, tags=(),
               description: ty.Optional[str] = None,
               authenticated: bool = True,
               response_media_types=('application/json',),
-              response_headers=(), errors=()):
+              response_headers=(), errors=(), response_schema=None):
     """Declare the OpenAPI facts of a resource method.
 
     Args:
@@ -68,6 +69,9 @@ def operation(*, summary: str, status: int = 200, tags=(),
         response_media_types: media types of the success body.
         response_headers: ``(name, description)`` pairs of success headers.
         errors: extra error status codes the operation can answer.
+        response_schema: the success body's schema, for methods that build
+            their response themselves (otherwise keystone's
+            ``response_body_schema`` decorator declares it and validates).
     Returns:
         A decorator that records an :class:`Operation` on the function.
     """
@@ -78,7 +82,7 @@ def operation(*, summary: str, status: int = 200, tags=(),
             authenticated=authenticated,
             response_media_types=tuple(response_media_types),
             response_headers=tuple(response_headers),
-            errors=tuple(errors))
+            errors=tuple(errors), response_schema=response_schema)
         return func
     return decorator
 
@@ -152,7 +156,8 @@ class V4APIBase(ks_flask.APIBase):
                     request_query_schema=getattr(
                         func, '_request_query_schema', None),
                     response_body_schema=getattr(
-                        func, '_response_body_schema', None)))
+                        func, '_response_body_schema', None)
+                    or op.response_schema))
         return result
 
 

@@ -32,6 +32,9 @@ from sqlalchemy import orm
 from keystone_ng_plugin.common import sql
 
 HANDLE_BYTES = 32
+# One start in PURGE_ONE_IN also deletes expired ceremonies, so the table
+# stays small without a cron job (keystone-ng-manage purge_expired remains).
+PURGE_ONE_IN = 50
 
 
 class CeremonyState(sql.ModelBase):
@@ -82,6 +85,8 @@ def start(kind: str, data: dict, *, ttl: int,
         raise ValueError('ttl must be positive')
     handle = handle or secrets.token_urlsafe(HANDLE_BYTES)
     now = sql.utcnow()
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        purge_expired(now)
     with sql.session_for_write() as session:
         session.add(CeremonyState(
             id=handle, kind=kind, subject=subject,
@@ -89,6 +94,24 @@ def start(kind: str, data: dict, *, ttl: int,
             created_at=now,
             expires_at=now + datetime.timedelta(seconds=ttl)))
     return handle
+
+
+def peek(kind: str, handle: str) -> ty.Optional[Ceremony]:
+    """Read a live ceremony without consuming it (None if absent/expired).
+
+    Only for reading what was requested at the start (a scope, say); the
+    decision to accept an answer is always taken by :func:`consume`.
+    """
+    if not handle or len(handle) > 64:
+        return None
+    with sql.session_for_read() as session:
+        row = session.get(CeremonyState, handle)
+        if row is None or row.kind != kind or row.expires_at <= sql.utcnow():
+            return None
+        return Ceremony(handle=row.id, kind=row.kind, subject=row.subject,
+                        data=json.loads(row.data),
+                        created_at=row.created_at,
+                        expires_at=row.expires_at)
 
 
 def consume(kind: str, handle: str) -> ty.Optional[Ceremony]:

@@ -21,10 +21,11 @@ installed.
 from oslo_config import cfg
 
 from keystone_ng_plugin.conf import keystone_ng
+from keystone_ng_plugin.conf import passkey
 
 CONF = cfg.CONF
 
-GROUP_MODULES = [keystone_ng]
+GROUP_MODULES = [keystone_ng, passkey]
 
 
 def register_opts(conf=CONF):

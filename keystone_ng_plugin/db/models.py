@@ -12,6 +12,8 @@
 """Every model of the plugin, so that migrations can be compared to them."""
 
 from keystone_ng_plugin.common import ceremony  # noqa: F401
+from keystone_ng_plugin.common import settings  # noqa: F401
 from keystone_ng_plugin.common import sql
+from keystone_ng_plugin.passkey.backends import sql as passkey_sql  # noqa
 
 metadata = sql.metadata

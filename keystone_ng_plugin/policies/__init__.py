@@ -18,7 +18,9 @@ per resource; each adds its ``list_rules()`` here.
 
 import itertools
 
-_MODULES: list = []
+from keystone_ng_plugin.policies import passkey
+
+_MODULES: list = [passkey]
 
 
 def list_rules():

@@ -72,8 +72,11 @@ def install(app):
         return app
     compat.check()
     policy.install()
-    for api in api_classes():
-        api.instantiate_and_register_to_app(app)
+    for module in load_api_modules():
+        for api in module.APIs:
+            api.instantiate_and_register_to_app(app)
+        if hasattr(module, 'on_install'):
+            module.on_install(app)
     json_body.install(app)
     discovery.install(app)
     errors.install(app)

@@ -44,7 +44,7 @@ REGION = 'RegionOne'
 # over this order.
 KEYSTONE_AUTH_METHODS = list(ks_constants._DEFAULT_AUTH_METHODS)
 # The plugin's auth methods, in the order they must be appended.
-PLUGIN_AUTH_METHODS: list[str] = []
+PLUGIN_AUTH_METHODS: list[str] = ['passkey']
 
 
 # keystone's imports warn that eventlet (through oslo.service) and a few
@@ -133,6 +133,14 @@ class Deployment:
     def auth_url(self) -> str:
         return self.base_url + '/v3'
 
+    @property
+    def passkey_origins(self) -> list[str]:
+        return ['http://localhost:%d' % self.port]
+
+    @property
+    def passkey_page(self) -> str:
+        return self.passkey_origins[0] + '/v4/passkeys/ui'
+
     # Setup.
     def ensure_admin_password(self) -> str:
         """The admin password: given, else kept in the state dir."""
@@ -165,6 +173,12 @@ class Deployment:
                     KEYSTONE_AUTH_METHODS + PLUGIN_AUTH_METHODS),
             },
             'oslo_policy': {'policy_file': self.path('policy.yaml')},
+            # Browsers allow WebAuthn on http only for localhost: the
+            # passkey page works at http://localhost:<port>.
+            'passkey': {
+                'relying_party_id': 'localhost',
+                'origins': ','.join(self.passkey_origins),
+            },
         })
         if PLUGIN_AUTH_METHODS:
             parser['auth']['additional_primary_auth_methods'] = ','.join(

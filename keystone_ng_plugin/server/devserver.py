@@ -72,6 +72,8 @@ def banner(dep: deployment.Deployment) -> str:
         '  admin project:  %s' % deployment.ADMIN_PROJECT,
         '  v4 API:         %s/v4  (OpenAPI: %s/v4/openapi.json)' % (
             dep.base_url, dep.base_url),
+        '  passkeys page:  %s  (in a browser on this machine)' % (
+            dep.passkey_page),
         '  state:          %s (logs in %s)' % (
             dep.state_dir, dep.path('logs')),
         '',

@@ -17,17 +17,41 @@ also exercises the migrations on every test).
 """
 
 from keystone.common import sql as ks_sql
+from keystone.conf import constants as ks_constants
+from keystone.tests.unit.ksfixtures import auth_plugins
 from keystone.tests.unit import test_v3
 
+from keystone_ng_plugin.common import settings
 from keystone_ng_plugin.db import migration
 from keystone_ng_plugin.server import app as server
+from keystone_ng_plugin.server import deployment
+
+# keystone's default methods, then every method of the plugin (appended).
+AUTH_METHODS = (list(ks_constants._DEFAULT_AUTH_METHODS) + ['totp'] +
+                deployment.PLUGIN_AUTH_METHODS)
 
 
 class TestCase(test_v3.RestfulTestCase):
     """A keystone v3 REST test case whose app serves the plugin too."""
 
+    def auth_plugin_config_override(self, methods=None, **method_classes):
+        super().auth_plugin_config_override(
+            methods=methods or AUTH_METHODS, **method_classes)
+
+    def config_overrides(self):
+        super().config_overrides()
+        self.config_fixture.config(
+            group='auth',
+            additional_primary_auth_methods=deployment.PLUGIN_AUTH_METHODS)
+        self.config_fixture.config(
+            group='passkey', relying_party_id='localhost',
+            origins=['http://localhost'])
+
     def load_backends(self):
         super().load_backends()
+        # Auth methods load once per process; these tests need the plugin's.
+        self.useFixture(auth_plugins.LoadAuthPlugins(*AUTH_METHODS))
+        settings.forget_cache()
         with ks_sql.session_for_write() as session:
             self.engine = session.get_bind()
         migration.upgrade(engine=self.engine)

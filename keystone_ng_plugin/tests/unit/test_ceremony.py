@@ -73,3 +73,32 @@ class CeremonyTest(base.TestCase):
         self.assertIsNone(ceremony.consume('other.kind', handle))
         self.assertEqual({'x': 1}, ceremony.consume('test.kind', handle).data)
         self.assertIsNone(ceremony.consume('test.kind', handle))
+
+    def test_starts_opportunistically_purge_expired(self):
+        stale = ceremony.start('test.kind', {}, ttl=1)
+        with sql.session_for_write() as session:
+            row = session.get(ceremony.CeremonyState, stale)
+            row.expires_at = sql.utcnow() - datetime.timedelta(seconds=1)
+        self.patch(ceremony.secrets, 'randbelow', lambda n: 0)
+        ceremony.start('test.kind', {}, ttl=60)
+        with sql.session_for_read() as session:
+            self.assertIsNone(session.get(ceremony.CeremonyState, stale))
+
+    def test_peek_does_not_consume(self):
+        handle = ceremony.start('test.kind', {'scope': 1}, ttl=60)
+        self.assertEqual({'scope': 1},
+                         ceremony.peek('test.kind', handle).data)
+        self.assertIsNone(ceremony.peek('other.kind', handle))
+        self.assertIsNotNone(ceremony.consume('test.kind', handle))
+        self.assertIsNone(ceremony.peek('test.kind', handle))
+
+
+class GeneratedSettingTest(base.TestCase):
+
+    def test_generated_once_and_shared(self):
+        from keystone_ng_plugin.common import settings
+        first = settings.get_or_create('test.secret')
+        settings.forget_cache()
+        self.assertEqual(first, settings.get_or_create(
+            'test.secret', factory=lambda: 'other'))
+        self.assertEqual(64, len(first))

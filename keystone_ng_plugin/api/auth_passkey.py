@@ -1,0 +1,108 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Passkey login: /v4/auth/passkey/start and /v4/auth/passkey/finish."""
+
+import http.client
+
+import flask
+from oslo_serialization import jsonutils
+
+from keystone.api._shared import authentication
+from keystone.api import validation
+from keystone.auth import schema as auth_schema
+from keystone.common import render_token
+from keystone.server import flask as ks_flask
+
+from keystone_ng_plugin.auth.plugins import passkey as passkey_method
+from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.passkey import core
+from keystone_ng_plugin.passkey import schema
+
+TAGS = ('auth',)
+
+
+def token_response(token, status=http.client.CREATED):
+    """A keystone token as POST /v3/auth/tokens renders it."""
+    include_catalog = 'nocatalog' not in flask.request.args
+    body = render_token.render_token_response_from_model(
+        token, include_catalog=include_catalog)
+    response = flask.make_response(jsonutils.dumps(body), status)
+    response.headers['X-Subject-Token'] = token.id
+    response.headers['Content-Type'] = 'application/json'
+    return response
+
+
+class LoginStartResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Start a passkey login', status=201,
+                      tags=TAGS, authenticated=False)
+    @validation.request_body_schema(schema.login_start_request)
+    @validation.response_body_schema(schema.public_key_options)
+    @ks_flask.unenforced_api
+    def post(self):
+        """Request options for navigator.credentials.get().
+
+        By user_id, by user name and domain, or with neither for a
+        usernameless (discoverable) login. An unknown user gets options that
+        look the same and can never succeed. The scope given here is the
+        scope of the token that finish returns.
+        """
+        body = (flask.request.get_json(silent=True) or {}).get('passkey', {})
+        user = body.get('user') or {}
+        options = core.get_manager().authentication_options(
+            user_id=body.get('user_id') or user.get('id'),
+            user_name=user.get('name'), domain=user.get('domain'),
+            scope=body.get('scope'))
+        return {'public_key': options}, http.client.CREATED
+
+
+class LoginFinishResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary='Finish a passkey login: a keystone token', status=201,
+        tags=TAGS, authenticated=False,
+        response_headers=(('X-Subject-Token', 'The token.'),),
+        response_schema=schema.token_response)
+    @validation.request_body_schema(schema.authentication_response)
+    @ks_flask.unenforced_api
+    def post(self):
+        """Verify the assertion (credential.toJSON()) and issue a token.
+
+        The token is scoped as requested at start, with the catalog unless
+        ?nocatalog. It goes through keystone's own token issuance with the
+        auth method "passkey", so MFA rules and auth receipts apply.
+        """
+        body = flask.request.get_json()
+        credential = {k: v for k, v in body.items() if k != 'user_id'}
+        scope = core.get_manager().requested_scope(credential)
+        payload = {'credential': credential}
+        if body.get('user_id'):
+            payload['user'] = {'id': body['user_id']}
+        auth = {'identity': {'methods': [passkey_method.METHOD_NAME],
+                             passkey_method.METHOD_NAME: payload}}
+        if scope:
+            auth['scope'] = scope
+        auth_schema.validate_issue_token_auth(auth)
+        return token_response(authentication.authenticate_for_token(auth))
+
+
+class AuthPasskeyAPI(ng_api.V4APIBase):
+    _name = 'ng_auth_passkey'
+    _import_name = __name__
+    url_prefix = '/v4/auth/passkey'
+    resource_mapping = [
+        ng_api.resource(LoginStartResource, '/start'),
+        ng_api.resource(LoginFinishResource, '/finish'),
+    ]
+
+
+APIs = (AuthPasskeyAPI,)

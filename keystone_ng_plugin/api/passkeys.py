@@ -1,0 +1,145 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""A user's passkeys: /v4/users/{user_id}/passkeys."""
+
+import http.client
+
+import flask
+
+from keystone.api import validation
+from keystone.common import provider_api
+from keystone.common import rbac_enforcer
+from keystone.server import flask as ks_flask
+
+from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import discovery
+from keystone_ng_plugin.passkey import core
+from keystone_ng_plugin.passkey import schema
+
+ENFORCER = rbac_enforcer.RBACEnforcer
+PROVIDERS = provider_api.ProviderAPIs
+TAGS = ('passkey',)
+
+
+def _enforce(action: str, user_id: str) -> dict:
+    """Check policy with the user as target; returns the user (404 if none)."""
+    found = {}
+
+    def build_target():
+        found['user'] = PROVIDERS.identity_api.get_user(user_id)
+        return {'user': found['user']}
+
+    ENFORCER.enforce_call(action=action, build_target=build_target)
+    return found.get('user') or PROVIDERS.identity_api.get_user(user_id)
+
+
+class RegisterStartResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Start registering a passkey', status=201,
+                      tags=TAGS, errors=(404,))
+    @validation.request_body_schema(schema.register_start_request)
+    @validation.response_body_schema(schema.public_key_options)
+    def post(self, user_id):
+        """Creation options for navigator.credentials.create().
+
+        The challenge is valid for [passkey] challenge_ttl seconds and for
+        one registration_finish.
+        """
+        user = _enforce('identity:ng:passkey:register', user_id)
+        body = (flask.request.get_json(silent=True) or {}).get('passkey', {})
+        options = core.get_manager().registration_options(
+            user, body.get('description'))
+        return {'public_key': options}, http.client.CREATED
+
+
+class RegisterFinishResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Finish registering a passkey', status=201,
+                      tags=TAGS, errors=(404, 409))
+    @validation.request_body_schema(schema.registration_response)
+    @validation.response_body_schema(schema.passkey_response)
+    def post(self, user_id):
+        """Verify the new credential (credential.toJSON()) and store it."""
+        _enforce('identity:ng:passkey:register', user_id)
+        body = flask.request.get_json()
+        passkey = core.get_manager().register(
+            user_id, body, description=body.get('description'))
+        return {'passkey': passkey.to_api()}, http.client.CREATED
+
+
+class PasskeysResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary="List a user's passkeys", tags=TAGS,
+                      errors=(404,))
+    @validation.response_body_schema(schema.passkeys_response)
+    def get(self, user_id):
+        """Every passkey of the user, oldest first (never key material)."""
+        _enforce('identity:ng:passkey:list', user_id)
+        passkeys = core.get_manager().list_passkeys(user_id)
+        return {
+            'passkeys': [p.to_api() for p in passkeys],
+            'links': {'self': discovery.v4_url(
+                'users/%s/passkeys' % user_id),
+                'next': None, 'previous': None},
+        }
+
+
+class PasskeyResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Show a passkey', tags=TAGS, errors=(404,))
+    @validation.response_body_schema(schema.passkey_response)
+    def get(self, user_id, passkey_id):
+        """One passkey of the user."""
+        _enforce('identity:ng:passkey:get', user_id)
+        return {'passkey': core.get_manager().get_passkey(
+            user_id, passkey_id).to_api()}
+
+    @ng_api.operation(summary='Rename a passkey', tags=TAGS, errors=(404,))
+    @validation.request_body_schema(schema.passkey_update_request)
+    @validation.response_body_schema(schema.passkey_response)
+    def patch(self, user_id, passkey_id):
+        """Change the passkey's description."""
+        _enforce('identity:ng:passkey:update', user_id)
+        description = flask.request.get_json()['passkey']['description']
+        return {'passkey': core.get_manager().rename_passkey(
+            user_id, passkey_id, description).to_api()}
+
+    @ng_api.operation(summary='Delete a passkey', status=204, tags=TAGS,
+                      errors=(404,))
+    def delete(self, user_id, passkey_id):
+        """Delete the passkey: it can no longer log in."""
+        _enforce('identity:ng:passkey:delete', user_id)
+        core.get_manager().delete_passkey(user_id, passkey_id)
+        return None, http.client.NO_CONTENT
+
+
+class PasskeysAPI(ng_api.V4APIBase):
+    _name = 'ng_passkeys'
+    _import_name = __name__
+    url_prefix = '/v4/users'
+    resource_mapping = [
+        ng_api.resource(RegisterStartResource,
+                        '/<string:user_id>/passkeys/register_start'),
+        ng_api.resource(RegisterFinishResource,
+                        '/<string:user_id>/passkeys/register_finish'),
+        ng_api.resource(PasskeysResource, '/<string:user_id>/passkeys'),
+        ng_api.resource(PasskeyResource,
+                        '/<string:user_id>/passkeys/<string:passkey_id>'),
+    ]
+
+
+def on_install(app):
+    """Delete a user's passkeys when keystone deletes the user."""
+    core.register_callbacks()
+
+
+APIs = (PasskeysAPI,)
