@@ -13,6 +13,8 @@
 
 import datetime
 
+import fixtures
+
 from keystone_ng_plugin.common import ceremony
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.tests.unit import base
@@ -79,7 +81,8 @@ class CeremonyTest(base.TestCase):
         with sql.session_for_write() as session:
             row = session.get(ceremony.CeremonyState, stale)
             row.expires_at = sql.utcnow() - datetime.timedelta(seconds=1)
-        self.patch(ceremony.secrets, 'randbelow', lambda n: 0)
+        self.useFixture(fixtures.MockPatchObject(
+            ceremony.secrets, 'randbelow', lambda n: 0))
         ceremony.start('test.kind', {}, ttl=60)
         with sql.session_for_read() as session:
             self.assertIsNone(session.get(ceremony.CeremonyState, stale))
