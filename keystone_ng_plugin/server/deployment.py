@@ -210,8 +210,13 @@ class Deployment:
                 result.stdout, result.stderr))
         return result.stdout
 
-    def setup(self):
-        """Everything before serving; safe to run again on the same state."""
+    def setup(self, bootstrap: bool = True):
+        """Everything before serving; safe to run again on the same state.
+
+        Args:
+            bootstrap: run keystone's bootstrap (not for another node of a
+                deployment whose database is bootstrapped already).
+        """
         os.makedirs(self.state_dir, exist_ok=True)
         self.ensure_admin_password()
         self.write_config()
@@ -223,6 +228,12 @@ class Deployment:
                 self.manage(command, *owner)
         # keystone's db_sync, then the plugin's history.
         self.manage('db_sync', tool='keystone-ng-manage')
+        if bootstrap:
+            self.bootstrap()
+        _write_private(self.path('admin-openrc'), self.openrc())
+
+    def bootstrap(self):
+        """keystone-manage bootstrap: admin user, project, roles, catalog."""
         self.manage(
             'bootstrap',
             '--bootstrap-username', ADMIN_USER,
@@ -234,7 +245,6 @@ class Deployment:
             '--bootstrap-admin-url', self.auth_url,
             '--bootstrap-public-url', self.auth_url,
             '--bootstrap-internal-url', self.auth_url)
-        _write_private(self.path('admin-openrc'), self.openrc())
 
     # Serving.
     def environ(self) -> dict:

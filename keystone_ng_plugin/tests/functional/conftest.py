@@ -11,14 +11,17 @@
 # under the License.
 """Functional fixtures: a real Keystone + plugin server per database."""
 
+import contextlib
 import os
 import shutil
 import tempfile
+import uuid
 
 import pytest
 import requests
 
 from keystone_ng_plugin.server import deployment
+from keystone_ng_plugin.tests.functional import browser as ng_browser
 from keystone_ng_plugin.tests.functional import databases
 
 # Fast password hashing: these tests are about behaviour, not bcrypt.
@@ -73,3 +76,91 @@ def password_token(dep, user='admin', password=None, project='admin'):
     r = requests.post(dep.auth_url + '/auth/tokens', json=body, timeout=30)
     assert r.status_code == 201, r.text
     return r.headers['X-Subject-Token']
+
+
+@pytest.fixture(scope='session')
+def browser():
+    """Headless Debian Chromium (one process for the whole run)."""
+    if not ng_browser.available():
+        if os.environ.get('CI'):
+            pytest.fail('CI needs chromium at %s' % ng_browser.CHROMIUM)
+        pytest.skip('chromium is not installed')
+    chromium = ng_browser.Browser()
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def passkey_page(keystone, browser):
+    """A page of the keystone under test with a virtual authenticator."""
+    page = browser.new_page(keystone.passkey_page)
+    yield page
+    page.close()
+
+
+class Admin:
+    """The bootstrap admin, through keystone's v3 API."""
+
+    def __init__(self, dep):
+        self.dep = dep
+        self.token = password_token(dep)
+        self.project_id = self.get('/auth/tokens', headers={
+            'X-Subject-Token': self.token}).json()['token']['project']['id']
+
+    def request(self, method, path, status=None, **kwargs):
+        """A call to /v4/... or, for any other path, to /v3/..."""
+        headers = dict(kwargs.pop('headers', {}))
+        headers.setdefault('X-Auth-Token', self.token)
+        base = (self.dep.base_url if path.startswith('/v4/')
+                else self.dep.auth_url)
+        r = requests.request(method, base + path,
+                             headers=headers, timeout=30, **kwargs)
+        if status is not None:
+            assert r.status_code == status, r.text
+        return r
+
+    def get(self, path, **kwargs):
+        return self.request('GET', path, **kwargs)
+
+    def role_id(self, name):
+        roles = self.get('/roles', params={'name': name}).json()['roles']
+        return roles[0]['id']
+
+    def create_user(self, role='member'):
+        """A new user of the Default domain with role on the admin project."""
+        name = 'user-%s' % uuid.uuid4().hex[:10]
+        password = uuid.uuid4().hex
+        user = self.request('POST', '/users', status=201, json={'user': {
+            'name': name, 'password': password,
+            'domain_id': 'default'}}).json()['user']
+        self.request('PUT', '/projects/%s/users/%s/roles/%s' % (
+            self.project_id, user['id'], self.role_id(role)), status=204)
+        user['password'] = password
+        return user
+
+
+@pytest.fixture
+def admin(keystone):
+    return Admin(keystone)
+
+
+@contextlib.contextmanager
+def second_node(dep, tmp_path):
+    """Another keystone node of the same deployment: same database, same
+    keys and same public origins, its own process and port."""
+    state = tmp_path / 'node-b'
+    state.mkdir()
+    for keys in ('fernet-keys', 'receipt-keys', 'credential-keys'):
+        shutil.copytree(dep.path(keys), state / keys)
+    config = dict(TEST_CONFIG)
+    config['passkey'] = {'origins': ','.join(dep.passkey_origins)}
+    node = deployment.Deployment(
+        state_dir=str(state), database_url=dep.database_url,
+        port=deployment.free_port(), admin_password=dep.admin_password,
+        extra_config=config)
+    node.setup(bootstrap=False)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
