@@ -17,13 +17,12 @@ import flask
 from oslo_serialization import jsonutils
 
 from keystone.api._shared import authentication
-from keystone.api import validation
-from keystone.auth import schema as auth_schema
 from keystone.common import render_token
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.auth.plugins import passkey as passkey_method
 from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
 
@@ -83,15 +82,15 @@ class LoginFinishResource(ks_flask.ResourceBase):
         """
         body = flask.request.get_json()
         credential = {k: v for k, v in body.items() if k != 'user_id'}
-        scope = core.get_manager().requested_scope(credential)
-        payload = {'credential': credential}
-        if body.get('user_id'):
-            payload['user'] = {'id': body['user_id']}
+        manager = core.get_manager()
+        result = manager.authenticate(credential,
+                                      expected_user_id=body.get('user_id'))
+        manager.remember_verified(result)
         auth = {'identity': {'methods': [passkey_method.METHOD_NAME],
-                             passkey_method.METHOD_NAME: payload}}
-        if scope:
-            auth['scope'] = scope
-        auth_schema.validate_issue_token_auth(auth)
+                             passkey_method.METHOD_NAME: {
+                                 'credential': credential}}}
+        if result.scope:
+            auth['scope'] = result.scope
         return token_response(authentication.authenticate_for_token(auth))
 
 

@@ -15,13 +15,13 @@ import http.client
 
 import flask
 
-from keystone.api import validation
 from keystone.common import provider_api
 from keystone.common import rbac_enforcer
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
+from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
 

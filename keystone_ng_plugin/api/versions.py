@@ -16,12 +16,12 @@ import functools
 import flask
 
 from keystone.api import discovery as ks_discovery
-from keystone.api import validation
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import openapi
+from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.api import schema
 
 JSON_HOME = ks_discovery.MimeTypes.JSON_HOME

@@ -88,30 +88,12 @@ def start(kind: str, data: dict, *, ttl: int,
     if secrets.randbelow(PURGE_ONE_IN) == 0:
         purge_expired(now)
     with sql.session_for_write() as session:
-        session.add(CeremonyState(
+        session.execute(sa.insert(CeremonyState.__table__).values(
             id=handle, kind=kind, subject=subject,
             data=json.dumps(data, separators=(',', ':'), sort_keys=True),
             created_at=now,
             expires_at=now + datetime.timedelta(seconds=ttl)))
     return handle
-
-
-def peek(kind: str, handle: str) -> ty.Optional[Ceremony]:
-    """Read a live ceremony without consuming it (None if absent/expired).
-
-    Only for reading what was requested at the start (a scope, say); the
-    decision to accept an answer is always taken by :func:`consume`.
-    """
-    if not handle or len(handle) > 64:
-        return None
-    with sql.session_for_read() as session:
-        row = session.get(CeremonyState, handle)
-        if row is None or row.kind != kind or row.expires_at <= sql.utcnow():
-            return None
-        return Ceremony(handle=row.id, kind=row.kind, subject=row.subject,
-                        data=json.loads(row.data),
-                        created_at=row.created_at,
-                        expires_at=row.expires_at)
 
 
 def consume(kind: str, handle: str) -> ty.Optional[Ceremony]:

@@ -78,13 +78,26 @@ fake_credential_hmac_key = cfg.StrOpt(
          'reveal whether an account exists. Same value on every node. '
          'Unset: a random key generated once and kept in the database.')
 
+caching = cfg.BoolOpt(
+    'caching', default=True,
+    help='Cache passkey public keys and credential lists in keystone\'s '
+         'cache ([cache] enabled must be true too). Sign counts and '
+         'challenges are never cached: every login still writes them to '
+         'the database, which stays authoritative.')
+
+cache_time = cfg.IntOpt(
+    'cache_time', min=0,
+    help='Seconds to cache passkey data; default: [cache] '
+         'expiration_time.')
+
 GROUP = cfg.OptGroup(
     GROUP_NAME, title='Passkeys (WebAuthn)',
     help='Passwordless and phishing-resistant login with passkeys.')
 
 ALL_OPTS = [relying_party_id, relying_party_name, origins,
             user_verification, resident_key, attestation, allowed_aaguids,
-            challenge_ttl, timeout_ms, fake_credential_hmac_key]
+            challenge_ttl, timeout_ms, fake_credential_hmac_key, caching,
+            cache_time]
 
 
 def register_opts(conf):

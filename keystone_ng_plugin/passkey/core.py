@@ -24,11 +24,13 @@ import secrets
 import typing as ty
 import uuid
 
+import flask
 from oslo_log import log
 import webauthn
 from webauthn.helpers import exceptions as wa_exceptions
 from webauthn.helpers import structs
 
+from keystone.common import cache
 from keystone.common import provider_api
 from keystone import exception
 
@@ -51,6 +53,9 @@ LOGIN = 'passkey.login'
 CHALLENGE_BYTES = 32
 DECOY_KEY_SETTING = 'passkey.fake_credential_hmac_key'
 
+# Public keys and credential lists only: never sign counts or challenges.
+MEMOIZE = cache.get_memoization_decorator(group='passkey')
+
 # How a login ceremony was started.
 MODE_USER = 'user'                 # for a known user with passkeys
 MODE_DISCOVERABLE = 'discoverable'  # usernameless: any of our passkeys
@@ -62,7 +67,8 @@ class LoginResult:
     """A verified passkey login."""
 
     user_id: str
-    passkey: backend_base.Passkey
+    passkey_id: str
+    credential_id: str
     scope: ty.Optional[dict]
 
 
@@ -204,30 +210,31 @@ class Manager:
             description=description or started.data.get('description'),
             created_at=sql.utcnow(), last_used_at=None)
         try:
-            return self.driver.create(passkey)
+            created = self.driver.create(passkey)
         except backend_base.DuplicateCredential:
             raise exception.Conflict(
                 type='passkey',
                 details='this credential is registered already')
+        self._forget(user_id, [created.credential_id])
+        return created
 
     # Login.
-    def _resolve_user(self, user_id, user_name, domain):
-        """(identifier, user or None); never raises for unknown users."""
+    def _user_id_by_name(self, user_name: str,
+                         domain: dict) -> tuple[str, ty.Optional[str]]:
+        """(identifier, user ID or None); never raises for unknown users."""
         try:
-            if user_id:
-                return user_id, PROVIDERS.identity_api.get_user(user_id)
             if domain.get('id'):
-                domain_ref = PROVIDERS.resource_api.get_domain(domain['id'])
+                domain_id = PROVIDERS.resource_api.get_domain(
+                    domain['id'])['id']
             else:
-                domain_ref = PROVIDERS.resource_api.get_domain_by_name(
-                    domain['name'])
-            identifier = '%s@%s' % (user_name, domain_ref['id'])
+                domain_id = PROVIDERS.resource_api.get_domain_by_name(
+                    domain['name'])['id']
+            identifier = '%s@%s' % (user_name, domain_id)
             return identifier, PROVIDERS.identity_api.get_user_by_name(
-                user_name, domain_ref['id'])
+                user_name, domain_id)['id']
         except (exception.UserNotFound, exception.DomainNotFound):
-            identifier = user_id or '%s@%s' % (
-                user_name, domain.get('id') or 'name:%s' % domain.get('name'))
-            return identifier, None
+            return '%s@%s' % (user_name, domain.get('id') or
+                              'name:%s' % domain.get('name')), None
 
     def authentication_options(self, *, user_id: ty.Optional[str] = None,
                                user_name: ty.Optional[str] = None,
@@ -241,24 +248,31 @@ class Manager:
         Returns:
             PublicKeyCredentialRequestOptionsJSON.
         """
+        with sql.session_for_write():
+            return self._authentication_options(user_id, user_name,
+                                                domain, scope)
+
+    def _authentication_options(self, user_id, user_name, domain, scope):
         rp = relying_party.current()
         raw, challenge = self._new_challenge()
         subject = None
         if user_id or user_name:
-            identifier, user = self._resolve_user(user_id, user_name,
-                                                  domain or {})
+            # By ID there is nothing to look up in keystone: the passkeys
+            # say it all, and whether the user exists or is enabled is only
+            # checked (identically) at finish.
+            identifier = user_id
+            if not user_id:
+                identifier, user_id = self._user_id_by_name(user_name,
+                                                            domain or {})
             # Same queries whether or not the user exists.
-            passkeys = self.driver.list_for_user(
-                user['id'] if user else identifier[:64])
-            if passkeys:
-                mode, subject = MODE_USER, user['id']
-                allow = [{'id': p.credential_id, 'type': 'public-key',
-                          'transports': list(p.transports)}
-                         for p in passkeys]
+            allow = self._allow_list((user_id or identifier)[:64])
+            if allow:
+                mode, subject = MODE_USER, user_id
             else:
+                # Keyed by the user when it exists, however it was named.
                 mode = MODE_DECOY
-                allow = decoy.decoy_credentials(
-                    self._decoy_key(), user['id'] if user else identifier)
+                allow = decoy.decoy_credentials(self._decoy_key(),
+                                                user_id or identifier)
         else:
             mode, allow = MODE_DISCOVERABLE, []
         options = credential_json.options_json(
@@ -271,21 +285,49 @@ class Manager:
                        handle=challenge)
         return options
 
-    def requested_scope(self, body: dict) -> ty.Optional[dict]:
-        """The scope asked for when this login started (not consuming it).
+    @MEMOIZE
+    def _allow_list(self, user_id: str) -> list:
+        """allowCredentials of a user (cached: the list rarely changes)."""
+        return [{'id': p.credential_id, 'type': 'public-key',
+                 'transports': list(p.transports)}
+                for p in self.driver.list_for_user(user_id)]
 
-        Raises:
-            ValidationError: malformed credential.
-            Unauthorized: no live login ceremony for its challenge.
+    @MEMOIZE
+    def _login_credential(self, credential_id: str) -> ty.Optional[dict]:
+        """What verification needs of a passkey (cached: immutable).
+
+        The database stays authoritative: the sign count update that ends
+        every login fails for a passkey deleted meanwhile.
         """
-        try:
-            parsed = credential_json.parse_authentication(body)
-        except credential_json.MalformedCredential as exc:
-            _malformed(exc)
-        started = ceremony.peek(LOGIN, parsed.challenge)
-        if started is None:
-            _refuse('unknown, expired or used login challenge')
-        return started.data.get('scope')
+        passkey = self.driver.get_by_credential_id(credential_id)
+        if passkey is None:
+            return None
+        return {'id': passkey.id, 'user_id': passkey.user_id,
+                'public_key': webauthn.helpers.bytes_to_base64url(
+                    passkey.public_key)}
+
+    def _forget(self, user_id: str, credential_ids: ty.Iterable[str]):
+        self._allow_list.invalidate(self, user_id)
+        for credential_id in credential_ids:
+            self._login_credential.invalidate(self, credential_id)
+
+    @staticmethod
+    def remember_verified(result: LoginResult):
+        """Hand a login verified by /v4/auth/passkey/finish to the auth
+        method that keystone runs next in the same request."""
+        flask.g.ng_passkey_verified = result
+
+    @staticmethod
+    def take_verified(body: dict) -> ty.Optional[LoginResult]:
+        """The login this request verified already for this credential."""
+        result = getattr(flask.g, 'ng_passkey_verified', None)
+        if result is None:
+            return None
+        flask.g.ng_passkey_verified = None
+        credential_id = credential_json.normalize(body).get('id')
+        if credential_id != result.credential_id:
+            return None
+        return result
 
     def authenticate(self, body: dict,
                      expected_user_id: ty.Optional[str] = None
@@ -303,54 +345,72 @@ class Manager:
             parsed = credential_json.parse_authentication(body)
         except credential_json.MalformedCredential as exc:
             _malformed(exc)
-        started = ceremony.consume(LOGIN, parsed.challenge)
-        if started is None:
-            _refuse('unknown, expired or used login challenge')
-        passkey = self.driver.get_by_credential_id(parsed.credential.id)
+        # One transaction: the challenge is deleted before anything is
+        # verified, and stays deleted (committed) when verification fails.
+        refusal = None
+        with sql.session_for_write():
+            started = ceremony.consume(LOGIN, parsed.challenge)
+            if started is None:
+                _refuse('unknown, expired or used login challenge')
+            try:
+                passkey = self._verify_assertion(parsed, started,
+                                                 expected_user_id)
+            except exception.Unauthorized as exc:
+                refusal = exc
+        if refusal is not None:
+            raise refusal
+        return LoginResult(user_id=passkey['user_id'],
+                           passkey_id=passkey['id'],
+                           credential_id=parsed.credential.id,
+                           scope=started.data.get('scope'))
+
+    def _verify_assertion(self, parsed, started, expected_user_id) -> dict:
+        passkey = self._login_credential(parsed.credential.id)
         if passkey is None:
             _refuse('unknown credential')
+        passkey_id, owner = passkey['id'], passkey['user_id']
         mode = started.data.get('mode')
-        if mode == MODE_USER and passkey.user_id != started.subject:
+        if mode == MODE_USER and owner != started.subject:
             _refuse('credential of another user than the challenge',
-                    passkey_id=passkey.id)
+                    passkey_id=passkey_id)
         if mode not in (MODE_USER, MODE_DISCOVERABLE):
-            _refuse('decoy challenge', passkey_id=passkey.id)
+            _refuse('decoy challenge', passkey_id=passkey_id)
         handle = parsed.user_handle
         if mode == MODE_DISCOVERABLE and handle is None:
             _refuse('usernameless login without a user handle')
-        if handle is not None and handle != user_handle(passkey.user_id):
+        if handle is not None and handle != user_handle(owner):
             _refuse('user handle does not match the credential',
-                    passkey_id=passkey.id)
-        if expected_user_id and expected_user_id != passkey.user_id:
-            _refuse('credential of another user', passkey_id=passkey.id)
+                    passkey_id=passkey_id)
+        if expected_user_id and expected_user_id != owner:
+            _refuse('credential of another user', passkey_id=passkey_id)
         rp = relying_party.current()
         try:
-            # Sign count is checked below, once the signature is known good.
+            # The sign count is checked by the database update below, once
+            # the signature is known to be good.
             verified = webauthn.verify_authentication_response(
                 credential=parsed.credential,
                 expected_challenge=_b64decode(parsed.challenge),
                 expected_rp_id=rp.id, expected_origin=list(rp.origins),
-                credential_public_key=passkey.public_key,
+                credential_public_key=_b64decode(passkey['public_key']),
                 credential_current_sign_count=0,
                 require_user_verification=self._uv_required())
         except wa_exceptions.InvalidAuthenticationResponse as exc:
             _refuse('assertion does not verify: %s' % exc,
-                    passkey_id=passkey.id)
-        new, old = verified.new_sign_count, passkey.sign_count
-        if (new > 0 or old > 0) and new <= old:
-            LOG.warning('Passkey %s of user %s presented sign count %d, not '
-                        'above the stored %d: possibly a cloned '
-                        'authenticator; login refused.',
-                        passkey.id, passkey.user_id, new, old)
-            raise exception.Unauthorized('sign count regression')
+                    passkey_id=passkey_id)
         if not self.driver.record_use(
-                passkey.id, old_sign_count=old, new_sign_count=new,
+                passkey_id, new_sign_count=verified.new_sign_count,
                 backed_up=verified.credential_backed_up,
                 used_at=sql.utcnow()):
-            _refuse('concurrent use of the same passkey',
-                    passkey_id=passkey.id)
-        return LoginResult(user_id=passkey.user_id, passkey=passkey,
-                           scope=started.data.get('scope'))
+            stored = self.driver.get(passkey_id)
+            if stored is None:
+                _refuse('passkey deleted', passkey_id=passkey_id)
+            LOG.warning('Passkey %s of user %s presented sign count %d, not '
+                        'above the stored %d: possibly a cloned '
+                        'authenticator (or a concurrent use); login '
+                        'refused.', passkey_id, owner,
+                        verified.new_sign_count, stored.sign_count)
+            raise exception.Unauthorized('sign count regression')
+        return passkey
 
     # Management.
     def list_passkeys(self, user_id: str) -> list[backend_base.Passkey]:
@@ -370,13 +430,17 @@ class Manager:
         return self.driver.update_description(passkey_id, description)
 
     def delete_passkey(self, user_id: str, passkey_id: str):
-        self.get_passkey(user_id, passkey_id)
+        passkey = self.get_passkey(user_id, passkey_id)
         self.driver.delete(passkey_id)
+        self._forget(user_id, [passkey.credential_id])
 
     def on_user_deleted(self, service, resource_type, operation, payload):
         """keystone callback: a deleted user's passkeys go with it."""
         user_id = payload['resource_info']
+        credential_ids = [p.credential_id
+                          for p in self.driver.list_for_user(user_id)]
         count = self.driver.delete_for_user(user_id)
+        self._forget(user_id, credential_ids)
         if count:
             LOG.info('Deleted %d passkey(s) of deleted user %s', count,
                      user_id)

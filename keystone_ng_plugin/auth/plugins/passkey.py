@@ -22,12 +22,14 @@ In ``POST /v3/auth/tokens``, alone or with other methods under MFA rules:
 
 from keystone.auth.plugins import base
 from keystone.auth.plugins import core as auth_core
-from keystone.common import validation
+from keystone.common.validation import validators
 
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
 
 METHOD_NAME = 'passkey'
+# Built once: constructing a JSON schema validator costs more than using it.
+_PAYLOAD_VALIDATOR = validators.SchemaValidator(schema.auth_method_payload)
 
 
 def _assertion(payload: dict):
@@ -42,7 +44,7 @@ class Passkey(base.AuthMethodHandler):
 
     def authenticate(self, auth_payload):
         """Start (401 with options) or finish (user_id) a passkey login."""
-        validation.lazy_validate(schema.auth_method_payload, auth_payload)
+        _PAYLOAD_VALIDATOR.validate(auth_payload)
         manager = core.get_manager()
         user = auth_payload.get('user') or {}
         assertion = _assertion(auth_payload)
@@ -53,13 +55,15 @@ class Passkey(base.AuthMethodHandler):
             return base.AuthHandlerResponse(
                 status=False, response_body={'public_key': options},
                 response_data=None)
-        expected = None
-        if user:
-            # Unknown or disabled users fail here, as for "password".
+        expected = user.get('id')
+        if user and not expected:
+            # By name: unknown users fail here, as for "password".
             expected = auth_core.BaseUserInfo.create(
                 auth_payload, METHOD_NAME).user_id
-        result = manager.authenticate(assertion, expected_user_id=expected)
-        # The user and their domain must be enabled.
+        # /v4/auth/passkey/finish verifies before calling keystone.
+        result = manager.take_verified(assertion) or manager.authenticate(
+            assertion, expected_user_id=expected)
+        # The user and their domain must exist and be enabled.
         auth_core.BaseUserInfo.create({'user': {'id': result.user_id}},
                                       METHOD_NAME)
         return base.AuthHandlerResponse(

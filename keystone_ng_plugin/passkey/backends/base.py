@@ -90,10 +90,11 @@ class PasskeyDriverBase(metaclass=abc.ABCMeta):
         """Rename a passkey."""
 
     @abc.abstractmethod
-    def record_use(self, passkey_id: str, *, old_sign_count: int,
-                   new_sign_count: int, backed_up: bool,
-                   used_at: datetime.datetime) -> bool:
-        """Store a verified use; False if the sign count moved meanwhile."""
+    def record_use(self, passkey_id: str, *, new_sign_count: int,
+                   backed_up: bool, used_at: datetime.datetime) -> bool:
+        """Store a verified use, atomically refusing a sign count that is
+        not above the stored one (a cloned authenticator, or a concurrent
+        use) and a passkey deleted meanwhile: False then."""
 
     @abc.abstractmethod
     def delete(self, passkey_id: str) -> bool:

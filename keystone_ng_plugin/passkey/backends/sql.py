@@ -136,14 +136,18 @@ class Passkey(base.PasskeyDriverBase):
             session.flush()
             return _to_passkey(row)
 
-    def record_use(self, passkey_id, *, old_sign_count, new_sign_count,
-                   backed_up, used_at):
+    def record_use(self, passkey_id, *, new_sign_count, backed_up, used_at):
         table = PasskeyModel.__table__
+        # Authenticators without a counter always report 0 (and stay 0).
+        if new_sign_count > 0:
+            counter_ok = table.c.sign_count < new_sign_count
+        else:
+            counter_ok = table.c.sign_count == 0
         with sql.session_for_write() as session:
             updated = session.execute(
                 sa.update(table)
                 .where(table.c.id == passkey_id)
-                .where(table.c.sign_count == old_sign_count)
+                .where(counter_ok)
                 .values(sign_count=new_sign_count, backed_up=backed_up,
                         last_used_at=used_at)).rowcount
         return updated == 1

@@ -14,11 +14,11 @@
 import flask
 from oslo_policy import policy as oslo_policy
 
-from keystone.api import validation
 from keystone.common import rbac_enforcer
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.policies import base as policy_base
 
 ENFORCER = rbac_enforcer.RBACEnforcer

@@ -87,14 +87,6 @@ class CeremonyTest(base.TestCase):
         with sql.session_for_read() as session:
             self.assertIsNone(session.get(ceremony.CeremonyState, stale))
 
-    def test_peek_does_not_consume(self):
-        handle = ceremony.start('test.kind', {'scope': 1}, ttl=60)
-        self.assertEqual({'scope': 1},
-                         ceremony.peek('test.kind', handle).data)
-        self.assertIsNone(ceremony.peek('other.kind', handle))
-        self.assertIsNotNone(ceremony.consume('test.kind', handle))
-        self.assertIsNone(ceremony.peek('test.kind', handle))
-
 
 class GeneratedSettingTest(base.TestCase):
 
