@@ -39,6 +39,9 @@ function configure_keystone_ng {
         primary=$(_append_csv "$primary" "${method_list[@]}")
         iniset "$KEYSTONE_CONF" auth additional_primary_auth_methods "$primary"
     fi
+    # Passkeys: the relying party is the host name keystone is reached at.
+    iniset "$KEYSTONE_CONF" passkey relying_party_id "$KEYSTONE_NG_PASSKEY_RP_ID"
+    iniset "$KEYSTONE_CONF" passkey origins "$KEYSTONE_NG_PASSKEY_ORIGINS"
     # Serve keystone through the plugin's entry point.
     if [[ -f "$KEYSTONE_PUBLIC_UWSGI_CONF" ]]; then
         inidelete "$KEYSTONE_PUBLIC_UWSGI_CONF" uwsgi wsgi-file
