@@ -170,7 +170,10 @@ def operation_stem(path: str) -> str:
 def resource(resource_cls, url, **route_kwargs):
     """A keystone ResourceMap for a /v4 resource (no keystone JSON-Home).
 
-    Extra keyword arguments go to Flask's ``add_url_rule``.
+    Extra keyword arguments go to Flask's ``add_url_rule``. A collection
+    (url '' or '/') answers with and without the trailing slash.
     """
+    if url in ('', '/'):
+        route_kwargs.setdefault('strict_slashes', False)
     return ks_flask.construct_resource_map(
         resource=resource_cls, url=url, resource_kwargs=route_kwargs)

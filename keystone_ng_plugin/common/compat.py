@@ -48,6 +48,10 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
                       frozenset))
     yield ('keystone RBACEnforcer.register_rules',
            callable(getattr(enforcer.RBACEnforcer, 'register_rules', None)))
+    yield ('keystone RBACEnforcer._enforce and _get_oslo_req_context',
+           callable(getattr(enforcer.RBACEnforcer, '_enforce', None)) and
+           callable(getattr(enforcer.RBACEnforcer, '_get_oslo_req_context',
+                            None)))
     yield ('keystone RBACEnforcer private enforcer slot',
            hasattr(enforcer.RBACEnforcer, '_RBACEnforcer__ENFORCER'))
     yield ('keystone discovery.get_versions (endpoint Discovery.get_versions)',

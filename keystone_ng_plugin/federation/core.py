@@ -1,0 +1,157 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Identity providers: the plugin's records and keystone's v3 view of them.
+
+Each IdP of the plugin has a keystone v3 ``identity_provider`` with the same
+ID (its issuer as remote ID, its name as description), so that the v3 API,
+the openstack CLI and keystone's own federation code see it. Both are
+written in one transaction. The OIDC client secret is stored encrypted with
+keystone's credential keys and never returned.
+"""
+
+import typing as ty
+import uuid
+
+from oslo_log import log
+
+from keystone.common import provider_api
+from keystone.common import sql as ks_sql
+from keystone import exception
+
+from keystone_ng_plugin.federation.backends import sql as backend_sql
+
+LOG = log.getLogger(__name__)
+PROVIDERS = provider_api.ProviderAPIs
+SECRET_FIELDS = ('oidc_client_secret', 'oidc_client_secret_key_hash')
+
+
+def view(ref: dict) -> dict:
+    """The API view of an IdP: never the secret."""
+    return {k: v for k, v in ref.items() if k not in SECRET_FIELDS}
+
+
+def policy_target(ref: dict) -> dict:
+    """What policy rules see of an IdP (no secret; global or not)."""
+    target = view(ref)
+    target['visibility'] = 'domain' if ref.get('domain_id') else 'global'
+    return {'identity_provider': target}
+
+
+class IdentityProviderManager:
+
+    def __init__(self, driver=None):
+        self.driver = driver or backend_sql.IdentityProvider()
+
+    @staticmethod
+    def _encrypt(values: dict) -> dict:
+        values = dict(values)
+        if 'oidc_client_secret' in values:
+            secret = values['oidc_client_secret']
+            if secret is None:
+                values['oidc_client_secret_key_hash'] = None
+            else:
+                blob, key_hash = PROVIDERS.credential_provider_api.encrypt(
+                    secret)
+                values['oidc_client_secret'] = blob.decode('ascii')
+                values['oidc_client_secret_key_hash'] = key_hash
+        return values
+
+    def client_secret(self, idp_id: str) -> ty.Optional[str]:
+        """The decrypted OIDC client secret (for talking to the IdP)."""
+        blob = self.driver.get(idp_id).get('oidc_client_secret')
+        if blob is None:
+            return None
+        return PROVIDERS.credential_provider_api.decrypt(blob)
+
+    @staticmethod
+    def _assert_remote_id_free(remote_id: ty.Optional[str], idp_id: str):
+        if not remote_id:
+            return
+        try:
+            owner = PROVIDERS.federation_api.get_idp_from_remote_id(
+                remote_id)
+        except exception.IdentityProviderNotFound:
+            return
+        if owner['idp_id'] != idp_id:
+            raise exception.Conflict(
+                type='identity_provider',
+                details='issuer %s belongs to identity provider %s' % (
+                    remote_id, owner['idp_id']))
+
+    def create(self, ref: dict) -> dict:
+        """Create an IdP and its keystone v3 counterpart; returns the view."""
+        domain_id = ref.get('domain_id')
+        if domain_id:
+            try:
+                PROVIDERS.resource_api.get_domain(domain_id)
+            except exception.DomainNotFound:
+                raise exception.ValidationError(
+                    message='domain %s does not exist' % domain_id)
+        values = self._encrypt(dict(ref, enabled=ref.get('enabled', True)))
+        idp_id = uuid.uuid4().hex
+        self._assert_remote_id_free(values.get('bound_issuer'), idp_id)
+        v3 = {'id': idp_id, 'enabled': values['enabled'],
+              'description': values['name'],
+              'remote_ids': ([values['bound_issuer']]
+                             if values.get('bound_issuer') else []),
+              # keystone makes a domain for an IdP without one.
+              'domain_id': domain_id}
+        with ks_sql.session_for_write():
+            created = self.driver.create(idp_id, values)
+            PROVIDERS.federation_api.create_idp(idp_id, v3)
+        return view(created)
+
+    def get(self, idp_id: str) -> dict:
+        return self.driver.get(idp_id)
+
+    def list(self, **filters) -> list[dict]:
+        return self.driver.list(**filters)
+
+    def update(self, idp_id: str, changes: dict) -> dict:
+        values = self._encrypt(changes)
+        if 'bound_issuer' in values:
+            self._assert_remote_id_free(values['bound_issuer'], idp_id)
+        with ks_sql.session_for_write():
+            updated = self.driver.update(idp_id, values)
+            v3 = {}
+            if 'name' in values:
+                v3['description'] = values['name']
+            if 'enabled' in values:
+                v3['enabled'] = values['enabled']
+            if 'bound_issuer' in values:
+                v3['remote_ids'] = ([values['bound_issuer']]
+                                    if values['bound_issuer'] else [])
+            if v3:
+                try:
+                    PROVIDERS.federation_api.update_idp(idp_id, v3)
+                except exception.IdentityProviderNotFound:
+                    LOG.warning('keystone v3 identity provider %s is gone; '
+                                'not re-created', idp_id)
+        return view(updated)
+
+    def delete(self, idp_id: str):
+        with ks_sql.session_for_write():
+            self.driver.delete(idp_id)
+            try:
+                PROVIDERS.federation_api.delete_idp(idp_id)
+            except exception.IdentityProviderNotFound:
+                pass
+
+
+_MANAGER: ty.Optional[IdentityProviderManager] = None
+
+
+def get_manager() -> IdentityProviderManager:
+    global _MANAGER
+    if _MANAGER is None:
+        _MANAGER = IdentityProviderManager()
+    return _MANAGER

@@ -1,0 +1,120 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""JSON schemas of the identity provider API."""
+
+import copy
+
+_url = {'type': ['string', 'null'], 'maxLength': 255,
+        'pattern': '^https?://[^\\s]+$'}
+_long_url = dict(_url, maxLength=2048)
+_string = {'type': ['string', 'null'], 'maxLength': 255}
+_strings = {'type': ['array', 'null'], 'maxItems': 64,
+            'items': {'type': 'string', 'minLength': 1, 'maxLength': 255}}
+
+_idp_properties = {
+    'name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+    'enabled': {'type': 'boolean'},
+    'oidc_discovery_url': _url,
+    'oidc_client_id': _string,
+    'oidc_client_secret': dict(_string, writeOnly=True,
+                               description='Write-only; stored encrypted '
+                                           "with keystone's credential "
+                                           'keys; null clears it.'),
+    'oidc_response_mode': {'type': ['string', 'null'], 'maxLength': 64},
+    'oidc_response_types': _strings,
+    'jwks_url': _long_url,
+    'jwt_validation_pubkeys': {
+        'type': ['array', 'null'], 'maxItems': 16,
+        'description': 'PEM public keys (or JWKs as JSON) that sign the '
+                       "IdP's JWTs, besides its JWKS.",
+        'items': {'type': 'string', 'minLength': 1, 'maxLength': 16384}},
+    'bound_issuer': _string,
+    'default_mapping_name': _string,
+    'oidc_scopes': _strings,
+    'allowed_redirect_uris': {
+        'type': ['array', 'null'], 'maxItems': 64,
+        'items': {'type': 'string', 'maxLength': 2048,
+                  'pattern': '^https?://[^\\s]+$'}},
+    'provider_config': {'type': ['object', 'null']},
+}
+
+identity_provider_create = {
+    'type': 'object',
+    'required': ['identity_provider'],
+    'properties': {
+        'identity_provider': {
+            'type': 'object',
+            'required': ['name'],
+            'properties': dict(
+                copy.deepcopy(_idp_properties),
+                domain_id={'type': ['string', 'null'], 'minLength': 1,
+                           'maxLength': 64,
+                           'description': 'Owning domain; absent or null: '
+                                          'a global IdP.'}),
+            'additionalProperties': False,
+        },
+    },
+    'additionalProperties': False,
+}
+
+identity_provider_update = {
+    'type': 'object',
+    'required': ['identity_provider'],
+    'properties': {
+        'identity_provider': {
+            'type': 'object',
+            'description': 'Fields to change; null clears. domain_id cannot '
+                           'change.',
+            'properties': copy.deepcopy(_idp_properties),
+            'minProperties': 1,
+            'additionalProperties': False,
+        },
+    },
+    'additionalProperties': False,
+}
+
+_view_properties = {k: v for k, v in copy.deepcopy(_idp_properties).items()
+                    if k != 'oidc_client_secret'}
+_view_properties.update(
+    id={'type': 'string'},
+    domain_id={'type': ['string', 'null']})
+
+identity_provider = {
+    'type': 'object',
+    'required': ['id', 'name', 'domain_id', 'enabled'],
+    'properties': _view_properties,
+    'additionalProperties': False,
+}
+
+identity_provider_response = {
+    'type': 'object',
+    'required': ['identity_provider'],
+    'properties': {'identity_provider': identity_provider},
+}
+
+identity_providers_response = {
+    'type': 'object',
+    'required': ['identity_providers', 'links'],
+    'properties': {
+        'identity_providers': {'type': 'array', 'items': identity_provider},
+        'links': {'type': 'object'},
+    },
+}
+
+identity_providers_query = {
+    'type': 'object',
+    'properties': {
+        'name': {'type': 'string', 'maxLength': 255},
+        'domain_id': {'type': 'string', 'maxLength': 64},
+    },
+    'additionalProperties': False,
+}
