@@ -14,6 +14,7 @@
 from keystone_ng_plugin.common import ceremony  # noqa: F401
 from keystone_ng_plugin.common import settings  # noqa: F401
 from keystone_ng_plugin.common import sql
+from keystone_ng_plugin.federation.backends import mapping_sql  # noqa
 from keystone_ng_plugin.federation.backends import sql as federation_sql  # noqa
 from keystone_ng_plugin.passkey.backends import sql as passkey_sql  # noqa
 

@@ -139,8 +139,10 @@ class IdentityProviderManager:
         return view(updated)
 
     def delete(self, idp_id: str):
+        from keystone_ng_plugin.federation.backends import mapping_sql
         with ks_sql.session_for_write():
             self.driver.delete(idp_id)
+            mapping_sql.Mapping().delete_for_idp(idp_id)
             try:
                 PROVIDERS.federation_api.delete_idp(idp_id)
             except exception.IdentityProviderNotFound:

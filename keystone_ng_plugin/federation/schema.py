@@ -118,3 +118,99 @@ identity_providers_query = {
     },
     'additionalProperties': False,
 }
+
+# Mappings: the typed model of the contract (type oidc or jwt).
+_claim = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_id_or_null = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 64}
+_mapping_properties = {
+    'name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+    'enabled': {'type': 'boolean'},
+    'allowed_redirect_uris': {
+        'type': ['array', 'null'], 'maxItems': 64,
+        'items': {'type': 'string', 'maxLength': 2048,
+                  'pattern': '^https?://[^\\s]+$'}},
+    'user_id_claim': _claim,
+    'user_name_claim': _claim,
+    'domain_id_claim': dict(_claim, type=['string', 'null']),
+    'groups_claim': dict(_claim, type=['string', 'null']),
+    'bound_audiences': _strings,
+    'bound_subject': _string,
+    'bound_claims': {
+        'type': ['object', 'null'], 'maxProperties': 32,
+        'description': 'Each claim must equal the given JSON value.'},
+    'oidc_scopes': _strings,
+    'token_project_id': _id_or_null,
+    'token_restriction_id': _id_or_null,
+    'service_account_id': _id_or_null,
+}
+
+mapping_create = {
+    'type': 'object',
+    'required': ['mapping'],
+    'properties': {
+        'mapping': {
+            'type': 'object',
+            'required': ['name', 'idp_id', 'user_id_claim',
+                         'user_name_claim'],
+            'properties': dict(
+                copy.deepcopy(_mapping_properties),
+                idp_id={'type': 'string', 'minLength': 1, 'maxLength': 64},
+                domain_id=_id_or_null,
+                type={'type': 'string', 'enum': ['oidc', 'jwt']}),
+            'additionalProperties': False,
+        },
+    },
+    'additionalProperties': False,
+}
+
+mapping_update = {
+    'type': 'object',
+    'required': ['mapping'],
+    'properties': {
+        'mapping': {
+            'type': 'object',
+            'description': 'Fields to change; null clears. idp_id, '
+                           'domain_id and type cannot change.',
+            'properties': copy.deepcopy(_mapping_properties),
+            'minProperties': 1,
+            'additionalProperties': False,
+        },
+    },
+    'additionalProperties': False,
+}
+
+mapping = {
+    'type': 'object',
+    'required': ['id', 'name', 'idp_id', 'type', 'enabled'],
+    'properties': dict(copy.deepcopy(_mapping_properties),
+                       id={'type': 'string'}, idp_id={'type': 'string'},
+                       domain_id={'type': ['string', 'null']},
+                       type={'type': 'string'}),
+    'additionalProperties': False,
+}
+
+mapping_response = {
+    'type': 'object',
+    'required': ['mapping'],
+    'properties': {'mapping': mapping},
+}
+
+mappings_response = {
+    'type': 'object',
+    'required': ['mappings', 'links'],
+    'properties': {
+        'mappings': {'type': 'array', 'items': mapping},
+        'links': {'type': 'object'},
+    },
+}
+
+mappings_query = {
+    'type': 'object',
+    'properties': {
+        'name': {'type': 'string', 'maxLength': 255},
+        'idp_id': {'type': 'string', 'maxLength': 64},
+        'domain_id': {'type': 'string', 'maxLength': 64},
+        'type': {'type': 'string', 'enum': ['oidc', 'jwt']},
+    },
+    'additionalProperties': False,
+}

@@ -18,10 +18,10 @@ per resource; each adds its ``list_rules()`` here.
 
 import itertools
 
-from keystone_ng_plugin.policies import identity_provider
+from keystone_ng_plugin.policies import federation
 from keystone_ng_plugin.policies import passkey
 
-_MODULES: list = [passkey, identity_provider]
+_MODULES: list = [passkey, federation]
 
 
 def list_rules():

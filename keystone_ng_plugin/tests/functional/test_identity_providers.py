@@ -60,8 +60,22 @@ def test_identity_provider_lifecycle(keystone, admin):
     listed = admin.request('GET', '/v4/federation/identity_providers',
                            status=200).json()['identity_providers']
     assert idp['id'] in [i['id'] for i in listed]
+    # A mapping of it: typed claims and bindings, then cascaded.
+    m = admin.request('POST', '/v4/federation/mappings', status=201, json={
+        'mapping': {'name': 'default', 'idp_id': idp['id'], 'type': 'jwt',
+                    'user_id_claim': 'sub', 'user_name_claim': 'sub',
+                    'bound_audiences': ['keystone'],
+                    'bound_claims': {'repository': 'org/repo',
+                                     'ref_protected': True}}}).json()
+    assert m['mapping']['domain_id'] == 'default'
+    assert m['mapping']['bound_claims']['ref_protected'] is True
+    admin.request('POST', '/v4/federation/mappings', status=400, json={
+        'mapping': {'name': 'loose', 'idp_id': idp['id'], 'type': 'jwt',
+                    'user_id_claim': 'sub', 'user_name_claim': 'sub'}})
     admin.request('DELETE', '/v4/federation/identity_providers/' +
                   idp['id'], status=204)
+    admin.request('GET', '/v4/federation/mappings/' + m['mapping']['id'],
+                  status=404)
     admin.get('/OS-FEDERATION/identity_providers/' + idp['id'], status=404)
     admin.request('GET', '/v4/federation/identity_providers/' + idp['id'],
                   status=404)

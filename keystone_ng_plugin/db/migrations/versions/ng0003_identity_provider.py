@@ -9,7 +9,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Identity providers of native federation.
+"""Identity providers and mappings of native federation.
 
 Revision ID: ng0003
 Revises: ng0002
@@ -53,3 +53,31 @@ def upgrade():
         mysql_engine='InnoDB',
         mysql_charset='utf8',
     )
+    op.create_table(
+        'ng_federation_mapping',
+        sa.Column('id', sa.String(64), primary_key=True),
+        sa.Column('name', sa.String(255), nullable=False),
+        sa.Column('idp_id', sa.String(64), nullable=False),
+        sa.Column('domain_id', sa.String(64), nullable=True),
+        sa.Column('type', sa.String(16), nullable=False),
+        sa.Column('enabled', sa.Boolean(), nullable=False),
+        sa.Column('user_id_claim', sa.String(255), nullable=False),
+        sa.Column('user_name_claim', sa.String(255), nullable=False),
+        sa.Column('domain_id_claim', sa.String(255), nullable=True),
+        sa.Column('groups_claim', sa.String(255), nullable=True),
+        sa.Column('bound_subject', sa.String(255), nullable=True),
+        sa.Column('token_project_id', sa.String(64), nullable=True),
+        sa.Column('token_restriction_id', sa.String(64), nullable=True),
+        sa.Column('service_account_id', sa.String(64), nullable=True),
+        sa.Column('allowed_redirect_uris', sa.Text(), nullable=True),
+        sa.Column('bound_audiences', sa.Text(), nullable=True),
+        sa.Column('bound_claims', sa.Text(), nullable=True),
+        sa.Column('oidc_scopes', sa.Text(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.UniqueConstraint('idp_id', 'name',
+                            name='uq_ng_federation_mapping_idp_name'),
+        mysql_engine='InnoDB',
+        mysql_charset='utf8',
+    )
+    op.create_index('ix_ng_federation_mapping_domain_id',
+                    'ng_federation_mapping', ['domain_id'])
