@@ -21,11 +21,12 @@ installed.
 from oslo_config import cfg
 
 from keystone_ng_plugin.conf import keystone_ng
+from keystone_ng_plugin.conf import ng_federation
 from keystone_ng_plugin.conf import passkey
 
 CONF = cfg.CONF
 
-GROUP_MODULES = [keystone_ng, passkey]
+GROUP_MODULES = [keystone_ng, passkey, ng_federation]
 
 
 def register_opts(conf=CONF):

@@ -1,0 +1,61 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Options of the [ng_federation] group: talking to identity providers.
+
+(keystone's own [federation] group configures keystone's v3 federation.)
+"""
+
+from oslo_config import cfg
+
+GROUP_NAME = 'ng_federation'
+
+http_timeout = cfg.FloatOpt(
+    'http_timeout', default=5.0, min=0.1, max=60.0,
+    help='Seconds to wait for an identity provider (discovery, JWKS, '
+         'token endpoint) before giving up.')
+
+max_response_bytes = cfg.IntOpt(
+    'max_response_bytes', default=1048576, min=1024,
+    help='Largest response accepted from an identity provider.')
+
+allow_insecure_loopback = cfg.BoolOpt(
+    'allow_insecure_loopback', default=False,
+    help='Accept plain http URLs of identity providers on loopback '
+         'addresses (127.0.0.0/8, ::1, localhost). For tests and '
+         'development only; every other URL must be https.')
+
+metadata_cache_ttl = cfg.IntOpt(
+    'metadata_cache_ttl', default=300, min=0,
+    help='Seconds a discovery document or JWKS is reused before it is '
+         'fetched again.')
+
+jwks_min_refresh_interval = cfg.IntOpt(
+    'jwks_min_refresh_interval', default=60, min=0,
+    help='A token signed with an unknown key makes keystone fetch the JWKS '
+         'again, at most once per this many seconds per identity provider.')
+
+GROUP = cfg.OptGroup(
+    GROUP_NAME, title='Native federation',
+    help='How keystone-ng-plugin talks to OpenID Connect and JWT identity '
+         'providers.')
+
+ALL_OPTS = [http_timeout, max_response_bytes, allow_insecure_loopback,
+            metadata_cache_ttl, jwks_min_refresh_interval]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(ALL_OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: ALL_OPTS}

@@ -1,0 +1,185 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""What keystone fetches from identity providers: discovery and JWKS.
+
+Outbound HTTP is hardened: https only (plain http on loopback only when
+[ng_federation] allow_insecure_loopback is set, for tests), no redirects,
+a timeout, a response size cap, JSON objects only. Documents are cached per
+process for [ng_federation] metadata_cache_ttl; this is a cache of public
+data, not ceremony state, so nodes need not share it.
+"""
+
+import ipaddress
+import threading
+import time
+import typing as ty
+import urllib.parse
+
+from oslo_serialization import jsonutils
+import requests
+
+from keystone_ng_plugin.common import jose
+import keystone_ng_plugin.conf
+
+CONF = keystone_ng_plugin.conf.CONF
+_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[float, dict]] = {}
+_LAST_REFRESH: dict[str, float] = {}
+
+
+class MetadataError(Exception):
+    """An identity provider's document could not be used."""
+
+
+def _is_loopback(host: ty.Optional[str]) -> bool:
+    if host is None:
+        return False
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host.strip('[]')).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str):
+    """Refuse URLs keystone must not fetch (MetadataError)."""
+    parts = urllib.parse.urlsplit(url or '')
+    if parts.scheme == 'https' and parts.hostname:
+        return
+    if (parts.scheme == 'http' and _is_loopback(parts.hostname) and
+            CONF.ng_federation.allow_insecure_loopback):
+        return
+    raise MetadataError('refusing to fetch %r: https only' % url)
+
+
+def fetch_json(url: str) -> dict:
+    """GET a JSON object from an identity provider.
+
+    Raises:
+        MetadataError: bad URL, network error, timeout, redirect, non-200,
+            oversized or non-JSON-object response.
+    """
+    check_url(url)
+    limit = CONF.ng_federation.max_response_bytes
+    try:
+        with requests.get(url, timeout=CONF.ng_federation.http_timeout,
+                          allow_redirects=False, stream=True,
+                          headers={'Accept': 'application/json'}) as resp:
+            if resp.status_code != 200:
+                raise MetadataError('%s answered %d' % (url,
+                                                        resp.status_code))
+            body = b''
+            for chunk in resp.iter_content(65536):
+                body += chunk
+                if len(body) > limit:
+                    raise MetadataError('%s sent more than %d bytes' % (
+                        url, limit))
+    except requests.RequestException as exc:
+        raise MetadataError('fetching %s failed: %s' % (url, exc))
+    try:
+        document = jsonutils.loads(body)
+    except ValueError:
+        raise MetadataError('%s did not send JSON' % url)
+    if not isinstance(document, dict):
+        raise MetadataError('%s did not send a JSON object' % url)
+    return document
+
+
+def _cached(url: str, refresh: bool = False) -> dict:
+    now = time.monotonic()
+    with _LOCK:
+        hit = _CACHE.get(url)
+    if hit and not refresh and hit[0] > now:
+        return hit[1]
+    document = fetch_json(url)
+    with _LOCK:
+        _CACHE[url] = (now + CONF.ng_federation.metadata_cache_ttl,
+                       document)
+    return document
+
+
+def forget():
+    """Drop every cached document (tests, and after an IdP changes)."""
+    with _LOCK:
+        _CACHE.clear()
+        _LAST_REFRESH.clear()
+
+
+def discovery(idp: dict) -> dict:
+    """The IdP's OpenID Connect discovery document, its issuer checked."""
+    url = idp.get('oidc_discovery_url')
+    if not url:
+        raise MetadataError('identity provider %s has no discovery URL' %
+                            idp['id'])
+    document = _cached(url)
+    issuer = document.get('issuer')
+    if not isinstance(issuer, str):
+        raise MetadataError('discovery document without issuer')
+    if idp.get('bound_issuer') and issuer != idp['bound_issuer']:
+        raise MetadataError('discovery issuer %s is not the bound issuer '
+                            '%s' % (issuer, idp['bound_issuer']))
+    return document
+
+
+def issuer(idp: dict) -> str:
+    """The issuer tokens of this IdP must carry."""
+    return idp.get('bound_issuer') or discovery(idp)['issuer']
+
+
+def _jwks_url(idp: dict) -> ty.Optional[str]:
+    if idp.get('jwks_url'):
+        return idp['jwks_url']
+    if idp.get('oidc_discovery_url'):
+        return discovery(idp).get('jwks_uri')
+    return None
+
+
+def signing_keys(idp: dict, refresh: bool = False
+                 ) -> list[jose.VerificationKey]:
+    """Keys that may sign the IdP's tokens: static ones and its JWKS.
+
+    Args:
+        refresh: fetch the JWKS again (after an unknown kid), at most once
+            per [ng_federation] jwks_min_refresh_interval.
+    """
+    keys = [jose.key_from_text(text)
+            for text in idp.get('jwt_validation_pubkeys') or []]
+    url = _jwks_url(idp)
+    if url:
+        if refresh:
+            now = time.monotonic()
+            with _LOCK:
+                last = _LAST_REFRESH.get(url, 0.0)
+                refresh = (now - last >=
+                           CONF.ng_federation.jwks_min_refresh_interval)
+                if refresh:
+                    _LAST_REFRESH[url] = now
+        keys += jose.keys_from_jwks(_cached(url, refresh=refresh))
+    if not keys:
+        raise MetadataError('identity provider %s has no signing keys' %
+                            idp['id'])
+    return keys
+
+
+def verify_token(idp: dict, token: str,
+                 audiences: ty.Optional[ty.Collection[str]],
+                 leeway: int = jose.DEFAULT_LEEWAY) -> jose.VerifiedJWT:
+    """Verify a JWT of this IdP, re-fetching its JWKS once on a new kid."""
+    iss = issuer(idp)
+    try:
+        return jose.verify_jwt(token, keys=signing_keys(idp), issuer=iss,
+                               audiences=audiences, leeway=leeway)
+    except jose.UnknownKey:
+        return jose.verify_jwt(token, keys=signing_keys(idp, refresh=True),
+                               issuer=iss, audiences=audiences,
+                               leeway=leeway)

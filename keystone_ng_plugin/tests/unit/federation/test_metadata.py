@@ -1,0 +1,170 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Fetching discovery documents and JWKS from identity providers."""
+
+import http.server
+import json
+import threading
+import time
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+import jwt
+from oslo_config import fixture as config_fixture
+import testtools
+
+from keystone_ng_plugin.common import jose
+import keystone_ng_plugin.conf
+from keystone_ng_plugin.federation import metadata
+
+CONF = keystone_ng_plugin.conf.CONF
+
+
+def _jwk(key, kid):
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid=kid, alg='RS256', use='sig')
+    return jwk
+
+
+class FakeIdP(http.server.BaseHTTPRequestHandler):
+    """An identity provider's metadata endpoints on loopback (a stand-in
+    for unit tests; the functional tests use a real OpenID provider)."""
+
+    routes: dict = {}
+
+    def do_GET(self):
+        status, body = self.routes.get(self.path, (404, b'{}'))
+        if callable(body):
+            body = body()
+        self.send_response(status)
+        if status in (301, 302):
+            self.send_header('Location', '/discovery')
+        self.send_header('Content-Type', 'application/json')
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class MetadataTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(config_fixture.Config(CONF))
+        self.conf.config(group='ng_federation',
+                         allow_insecure_loopback=True, http_timeout=0.5,
+                         max_response_bytes=4096)
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                      FakeIdP)
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.base = 'http://127.0.0.1:%d' % self.server.server_port
+        self.key_a = rsa.generate_private_key(public_exponent=65537,
+                                              key_size=2048)
+        self.key_b = rsa.generate_private_key(public_exponent=65537,
+                                              key_size=2048)
+        self.jwks = {'keys': [_jwk(self.key_a, 'a')]}
+        self.fetches = []
+
+        def jwks_body():
+            self.fetches.append(time.time())
+            return json.dumps(self.jwks).encode()
+
+        FakeIdP.routes = {
+            '/discovery': (200, json.dumps({
+                'issuer': self.base, 'jwks_uri': self.base + '/jwks',
+                'authorization_endpoint': self.base + '/auth'}).encode()),
+            '/jwks': (200, jwks_body),
+            '/redirect': (302, b''),
+            '/big': (200, b'{"x": "' + b'x' * 10000 + b'"}'),
+            '/text': (200, b'<html>'),
+            '/list': (200, b'[1, 2]'),
+            '/error': (500, b'{}'),
+        }
+        metadata.forget()
+        self.addCleanup(metadata.forget)
+        self.idp = {'id': 'idp1', 'bound_issuer': None,
+                    'oidc_discovery_url': self.base + '/discovery',
+                    'jwks_url': None, 'jwt_validation_pubkeys': None}
+
+    def _token(self, key, kid):
+        now = int(time.time())
+        return jwt.encode({'iss': self.base, 'aud': 'keystone', 'sub': 'a',
+                           'iat': now, 'exp': now + 60}, key,
+                          algorithm='RS256', headers={'kid': kid})
+
+    def test_discovery_and_issuer_binding(self):
+        self.assertEqual(self.base, metadata.issuer(self.idp))
+        self.idp['bound_issuer'] = 'https://other.example'
+        metadata.forget()
+        self.assertRaises(metadata.MetadataError, metadata.discovery,
+                          self.idp)
+
+    def test_hardened_fetch(self):
+        for path in ('/redirect', '/big', '/text', '/list', '/error',
+                     '/missing'):
+            self.assertRaises(metadata.MetadataError, metadata.fetch_json,
+                              self.base + path)
+        self.assertRaises(metadata.MetadataError, metadata.fetch_json,
+                          'http://127.0.0.1:1/unreachable')
+
+    def test_only_https_except_loopback_when_allowed(self):
+        for url in ('http://idp.example/x', 'ftp://idp.example/x',
+                    'file:///etc/passwd', '', 'https:///nohost'):
+            self.assertRaises(metadata.MetadataError, metadata.check_url,
+                              url)
+        metadata.check_url('https://idp.example/x')
+        metadata.check_url('http://[::1]:8080/x')
+        self.conf.config(group='ng_federation',
+                         allow_insecure_loopback=False)
+        self.assertRaises(metadata.MetadataError, metadata.check_url,
+                          self.base + '/discovery')
+
+    def test_token_verified_and_jwks_cached(self):
+        for _ in range(3):
+            metadata.verify_token(self.idp, self._token(self.key_a, 'a'),
+                                  ['keystone'])
+        self.assertEqual(1, len(self.fetches))
+
+    def test_unknown_kid_refetches_once_per_interval(self):
+        self.conf.config(group='ng_federation',
+                         jwks_min_refresh_interval=3600)
+        metadata.verify_token(self.idp, self._token(self.key_a, 'a'),
+                              ['keystone'])
+        # The IdP rotates in key b: one re-fetch picks it up.
+        self.jwks['keys'].append(_jwk(self.key_b, 'b'))
+        metadata.verify_token(self.idp, self._token(self.key_b, 'b'),
+                              ['keystone'])
+        self.assertEqual(2, len(self.fetches))
+        # Unknown kids do not make keystone hammer the IdP.
+        for _ in range(3):
+            self.assertRaises(jose.InvalidJWT, metadata.verify_token,
+                              self.idp, self._token(self.key_b, 'c'),
+                              ['keystone'])
+        self.assertEqual(2, len(self.fetches))
+
+    def test_static_keys_without_jwks(self):
+        from cryptography.hazmat.primitives import serialization
+        pem = self.key_b.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        idp = {'id': 'static', 'bound_issuer': self.base,
+               'oidc_discovery_url': None, 'jwks_url': None,
+               'jwt_validation_pubkeys': [pem]}
+        token = jwt.encode({'iss': self.base, 'aud': 'keystone',
+                            'exp': int(time.time()) + 60}, self.key_b,
+                           algorithm='RS256')
+        metadata.verify_token(idp, token, ['keystone'])
+        self.assertRaises(metadata.MetadataError, metadata.signing_keys,
+                          dict(idp, jwt_validation_pubkeys=None))
