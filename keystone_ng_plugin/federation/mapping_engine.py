@@ -1,0 +1,122 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Applying a mapping to verified claims: who the user is, or a refusal.
+
+Pure: no storage, no keystone calls. The claims come from a verified ID
+token or JWT; this decides whether the mapping's bindings hold and reads the
+user's unique ID, name, domain and groups out of them.
+"""
+
+import dataclasses
+import typing as ty
+
+MAX_GROUPS = 100
+MAX_NAME = 255
+_MISSING = object()
+
+
+class MappingRejected(Exception):
+    """The claims do not satisfy the mapping (a 401 for the client)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """A federated identity, as keystone's shadow users need it."""
+
+    unique_id: str
+    user_name: str
+    domain_id: str
+    group_names: tuple[str, ...]
+
+
+def claim(claims: dict, name: str):
+    """A claim by name, or by dotted path into nested objects
+    (``realm_access.roles``) when no top-level claim has that name."""
+    if name in claims:
+        return claims[name]
+    value: ty.Any = claims
+    for part in name.split('.'):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _string(claims, name, what):
+    value = claim(claims, name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        raise MappingRejected('claim %s (%s) is missing or not a string' % (
+            name, what))
+    if len(value) > MAX_NAME:
+        raise MappingRejected('claim %s (%s) is too long' % (name, what))
+    return value
+
+
+def check_bindings(mapping: dict, claims: dict):
+    """Refuse claims that break the mapping's bound subject/audiences/claims.
+
+    Raises:
+        MappingRejected: naming the binding that failed.
+    """
+    subject = mapping.get('bound_subject')
+    if subject and claims.get('sub') != subject:
+        raise MappingRejected('sub is not the bound subject')
+    audiences = mapping.get('bound_audiences')
+    if audiences:
+        aud = claims.get('aud')
+        aud = [aud] if isinstance(aud, str) else aud
+        if not isinstance(aud, list) or not set(aud) & set(audiences):
+            raise MappingRejected('aud is none of the bound audiences')
+    for name, expected in (mapping.get('bound_claims') or {}).items():
+        if claim(claims, name) != expected:
+            raise MappingRejected('claim %s is not the bound value' % name)
+
+
+def apply_mapping(mapping: dict, idp: dict, claims: dict) -> Identity:
+    """The identity the claims map to under this mapping.
+
+    Args:
+        mapping: the mapping (typed model).
+        idp: its identity provider (for its domain).
+        claims: verified claims.
+    Raises:
+        MappingRejected: a binding fails or a needed claim is unusable.
+    """
+    if not mapping.get('enabled', True):
+        raise MappingRejected('mapping is disabled')
+    check_bindings(mapping, claims)
+    unique_id = _string(claims, mapping['user_id_claim'], 'user id')
+    user_name = _string(claims, mapping['user_name_claim'], 'user name')
+    domain_id = mapping.get('domain_id') or idp.get('domain_id')
+    if not domain_id:
+        if not mapping.get('domain_id_claim'):
+            raise MappingRejected('the user has no domain')
+        domain_id = _string(claims, mapping['domain_id_claim'], 'domain')
+    groups: tuple[str, ...] = ()
+    if mapping.get('groups_claim'):
+        value = claim(claims, mapping['groups_claim'])
+        if value is _MISSING or value is None:
+            value = []
+        if isinstance(value, str):
+            value = [value]
+        if (not isinstance(value, list) or
+                not all(isinstance(g, str) and 0 < len(g) <= MAX_NAME
+                        for g in value)):
+            raise MappingRejected('claim %s is not a list of group names' %
+                                  mapping['groups_claim'])
+        if len(value) > MAX_GROUPS:
+            raise MappingRejected('more than %d groups' % MAX_GROUPS)
+        groups = tuple(dict.fromkeys(value))
+    return Identity(unique_id=unique_id, user_name=user_name,
+                    domain_id=domain_id, group_names=groups)

@@ -1,0 +1,95 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Mapping claims to a federated identity, and refusing what breaks it."""
+
+import testtools
+
+from keystone_ng_plugin.federation import mapping_engine as engine
+
+IDP = {'id': 'idp', 'domain_id': None}
+CLAIMS = {'sub': 'u-1', 'preferred_username': 'alice', 'aud': ['keystone'],
+          'groups': ['devs', 'ops', 'devs'], 'tenant': 'dom-1',
+          'realm_access': {'roles': ['admin']}, 'repository': 'org/repo',
+          'ref_protected': True}
+
+
+def _mapping(**fields):
+    mapping = {'enabled': True, 'user_id_claim': 'sub',
+               'user_name_claim': 'preferred_username',
+               'domain_id': 'dom-0'}
+    mapping.update(fields)
+    return mapping
+
+
+class MappingEngineTest(testtools.TestCase):
+
+    def test_identity_from_claims(self):
+        identity = engine.apply_mapping(_mapping(groups_claim='groups'),
+                                        IDP, CLAIMS)
+        self.assertEqual(engine.Identity('u-1', 'alice', 'dom-0',
+                                         ('devs', 'ops')), identity)
+
+    def test_domain_precedence(self):
+        idp = dict(IDP, domain_id='dom-idp')
+        self.assertEqual('dom-0', engine.apply_mapping(
+            _mapping(), idp, CLAIMS).domain_id)
+        self.assertEqual('dom-idp', engine.apply_mapping(
+            _mapping(domain_id=None), idp, CLAIMS).domain_id)
+        self.assertEqual('dom-1', engine.apply_mapping(
+            _mapping(domain_id=None, domain_id_claim='tenant'), IDP,
+            CLAIMS).domain_id)
+        self.assertRaises(engine.MappingRejected, engine.apply_mapping,
+                          _mapping(domain_id=None), IDP, CLAIMS)
+
+    def test_nested_claims_and_single_group(self):
+        identity = engine.apply_mapping(
+            _mapping(groups_claim='realm_access.roles'), IDP, CLAIMS)
+        self.assertEqual(('admin',), identity.group_names)
+        identity = engine.apply_mapping(
+            _mapping(groups_claim='repository'), IDP, CLAIMS)
+        self.assertEqual(('org/repo',), identity.group_names)
+        identity = engine.apply_mapping(
+            _mapping(groups_claim='absent'), IDP, CLAIMS)
+        self.assertEqual((), identity.group_names)
+
+    def test_bindings(self):
+        ok = dict(bound_subject='u-1', bound_audiences=['x', 'keystone'],
+                  bound_claims={'repository': 'org/repo',
+                                'ref_protected': True})
+        engine.apply_mapping(_mapping(**ok), IDP, CLAIMS)
+        for broken in ({'bound_subject': 'u-2'},
+                       {'bound_audiences': ['other']},
+                       {'bound_claims': {'repository': 'org/other'}},
+                       {'bound_claims': {'ref_protected': 'true'}},
+                       {'bound_claims': {'missing': None}}):
+            self.assertRaises(engine.MappingRejected, engine.apply_mapping,
+                              _mapping(**broken), IDP, CLAIMS)
+        self.assertRaises(engine.MappingRejected, engine.apply_mapping,
+                          _mapping(bound_audiences=['keystone']), IDP,
+                          dict(CLAIMS, aud=None))
+
+    def test_unusable_claims_and_disabled_mapping(self):
+        for claims in (dict(CLAIMS, sub=None), dict(CLAIMS, sub=''),
+                       dict(CLAIMS, sub={'a': 1}),
+                       dict(CLAIMS, preferred_username='x' * 256),
+                       {'sub': 'u'}):
+            self.assertRaises(engine.MappingRejected, engine.apply_mapping,
+                              _mapping(), IDP, claims)
+        self.assertEqual('42', engine.apply_mapping(
+            _mapping(), IDP, dict(CLAIMS, sub=42)).unique_id)
+        for groups in ([1], 'x' * 300, ['g'] * 0 + [''],
+                       ['g%d' % i for i in range(101)], {'a': 1}):
+            self.assertRaises(engine.MappingRejected, engine.apply_mapping,
+                              _mapping(groups_claim='groups'), IDP,
+                              dict(CLAIMS, groups=groups))
+        self.assertRaises(engine.MappingRejected, engine.apply_mapping,
+                          _mapping(enabled=False), IDP, CLAIMS)
