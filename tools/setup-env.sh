@@ -104,7 +104,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "$sum" > "$stamp"
 fi
 
-# 5. Tempest in its own virtualenv (its pins differ from keystone's).
+# 5. A real OpenID provider for the federation tests (npm oidc-provider).
+if [ "$PROFILE" = test ]; then
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    nstamp="tools/oidc-provider/node_modules/.ng.sha"
+    nsum=$(sha256sum tools/oidc-provider/package-lock.json | cut -d' ' -f1)
+    if [ ! -f "$nstamp" ] || [ "$(cat "$nstamp")" != "$nsum" ]; then
+        log "npm ci (tools/oidc-provider)"
+        (cd tools/oidc-provider &&
+            npm ci --no-audit --no-fund --loglevel=error >&2)
+        echo "$nsum" > "$nstamp"
+    fi
+fi
+
+# 6. Tempest in its own virtualenv (its pins differ from keystone's).
 if [ "$PROFILE" = test ]; then
     tstamp="$TEMPEST_VENV/.ng.sha"
     tsum=$(sha256sum tools/tempest-requirements.txt | cut -d' ' -f1)

@@ -23,6 +23,7 @@ import requests
 from keystone_ng_plugin.server import deployment
 from keystone_ng_plugin.tests.functional import browser as ng_browser
 from keystone_ng_plugin.tests.functional import databases
+from keystone_ng_plugin.tests.functional import oidc_provider as ng_oidc
 
 # Fast password hashing: these tests are about behaviour, not bcrypt.
 TEST_CONFIG = {'identity': {'password_hash_rounds': '4'}}
@@ -164,3 +165,15 @@ def second_node(dep, tmp_path):
         yield node
     finally:
         node.stop()
+
+
+@pytest.fixture(scope='session')
+def oidc_provider():
+    """A real OpenID provider (npm oidc-provider) on a loopback port."""
+    if not ng_oidc.available():
+        if os.environ.get('CI'):
+            pytest.fail('CI needs node and tools/oidc-provider/node_modules')
+        pytest.skip('node or oidc-provider is not installed')
+    provider = ng_oidc.OIDCProvider(deployment.free_port())
+    yield provider
+    provider.stop()

@@ -1,0 +1,140 @@
+// A real OpenID provider (panva/oidc-provider) for keystone-ng-plugin's
+// federation tests. Loopback only. Not part of the product.
+//
+//   node idp.mjs --port 9090 [--redirect-uri http://127.0.0.1:5000/cb ...]
+//
+// Clients:
+//   keystone / keystone-secret    authorization_code (+PKCE), refresh_token,
+//                                 client_credentials; client_secret_basic
+//   workload-1 / workload-secret  client_credentials (a CI job, a pod)
+// Access tokens for the resource https://keystone.test are RS256 JWTs with aud
+// "keystone". A fixed user: alice / alice-pass, groups devs and ops.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+import Provider from 'oidc-provider';
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: 'string', default: '9090' },
+    'redirect-uri': { type: 'string', multiple: true, default: [] },
+  },
+});
+const issuer = `http://127.0.0.1:${args.port}`;
+
+// Fresh keys, random kids: a restarted IdP never reuses a kid (clients
+// caching the old JWKS must see an unknown kid, not a bad signature).
+function signingKey(type, options, alg) {
+  const { privateKey } = crypto.generateKeyPairSync(type, options);
+  return { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), alg, use: 'sig' };
+}
+const jwks = {
+  keys: [
+    signingKey('rsa', { modulusLength: 2048 }, 'RS256'),
+    signingKey('ec', { namedCurve: 'P-256' }, 'ES256'),
+  ],
+};
+
+const ALICE = {
+  sub: 'alice', preferred_username: 'alice', name: 'Alice Example',
+  email: 'alice@example.test', email_verified: true, groups: ['devs', 'ops'],
+};
+
+const configuration = {
+  jwks,
+  clients: [
+    {
+      client_id: 'keystone', client_secret: 'keystone-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+      redirect_uris: args['redirect-uri'].length ? args['redirect-uri'] : ['http://127.0.0.1:5000/callback'],
+      scope: 'openid profile email groups offline_access',
+    },
+    {
+      client_id: 'workload-1', client_secret: 'workload-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      scope: 'keystone:project-x',
+    },
+  ],
+  scopes: ['openid', 'offline_access', 'profile', 'email', 'groups', 'keystone:project-x'],
+  pkce: { required: () => true },
+  claims: {
+    openid: ['sub'], profile: ['preferred_username', 'name'],
+    email: ['email', 'email_verified'], groups: ['groups'],
+  },
+  conformIdTokenClaims: false,
+  findAccount: (ctx, id) => (id === 'alice' ? { accountId: id, claims: () => ALICE } : undefined),
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => 'https://keystone.test',
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'openid profile email groups keystone:project-x',
+        audience: 'keystone',
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'RS256' } },
+      }),
+    },
+  },
+  extraTokenClaims: (ctx, token) => (token.clientId === 'workload-1' ? { workload: 'workload-1' } : undefined),
+  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  ttl: { AccessToken: 300, ClientCredentials: 300, IdToken: 300, Interaction: 300, Session: 600, Grant: 600 },
+};
+
+const provider = new Provider(issuer, configuration);
+provider.proxy = false;
+
+// The login form (what a person sees at the IdP) and automatic consent.
+async function interaction(req, res) {
+  const match = req.url.match(/^\/interaction\/([^/?]+)(\/login)?/);
+  if (!match) return false;
+  const details = await provider.interactionDetails(req, res);
+  if (details.prompt.name === 'consent') {
+    const grant = details.grantId ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+    grant.addOIDCScope(details.params.scope);
+    grant.addResourceScope('https://keystone.test', details.params.scope);
+    await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } },
+      { mergeWithLastSubmission: true });
+    return true;
+  }
+  if (req.method === 'POST' && match[2]) {
+    const body = await new Promise((resolve) => {
+      let data = '';
+      req.on('data', (chunk) => { data += chunk; });
+      req.on('end', () => resolve(new URLSearchParams(data)));
+    });
+    if (body.get('username') === 'alice' && body.get('password') === 'alice-pass') {
+      await provider.interactionFinished(req, res, { login: { accountId: 'alice' } },
+        { mergeWithLastSubmission: false });
+    } else {
+      res.writeHead(401, { 'Content-Type': 'text/html' });
+      res.end('<p id="error">Invalid user name or password</p>');
+    }
+    return true;
+  }
+  res.writeHead(200, { 'Content-Type': 'text/html' });
+  res.end(`<form method="post" action="/interaction/${match[1]}/login">
+<input name="username"> <input name="password" type="password">
+<button type="submit" id="login">Sign in</button></form>`);
+  return true;
+}
+
+const callback = provider.callback();
+http.createServer(async (req, res) => {
+  try {
+    if (!(await interaction(req, res))) callback(req, res);
+  } catch (err) {
+    res.writeHead(500, { 'Content-Type': 'text/plain' });
+    res.end(String(err));
+  }
+}).listen(Number(args.port), '127.0.0.1', () => {
+  console.log(`oidc-provider listening on ${issuer}`);
+});
