@@ -31,6 +31,7 @@ from keystone_ng_plugin.common import policy
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.federation import core
 from keystone_ng_plugin.federation import mapping
+from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
 
 ENFORCER = rbac_enforcer.RBACEnforcer
@@ -165,7 +166,28 @@ MAPPING = Kind(
                'be bound to, and the project the token is scoped to.')
 
 
-def _api(kind: Kind):
+class OIDCAuthResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary='Start an OpenID Connect login at an identity provider',
+        tags=('auth',), authenticated=False, errors=(403, 404, 502))
+    @validation.request_body_schema(schema.oidc_auth_request)
+    @validation.response_body_schema(schema.oidc_auth_response)
+    @ks_flask.unenforced_api
+    def post(self, idp_id):
+        """The IdP's authorization URL (code flow, PKCE S256, state, nonce).
+
+        Send the browser there; the IdP returns it to redirect_uri with a
+        code and the state, which POST /v4/federation/oidc/callback turns
+        into a keystone token (scoped as asked here).
+        """
+        body = flask.request.get_json()
+        return {'auth_url': oidc.start_login(
+            idp_id, redirect_uri=body['redirect_uri'],
+            scope=body.get('scope'), mapping_name=body.get('mapping_name'))}
+
+
+def _api(kind: Kind, extra=()):
     collection, member = crud_resources(kind)
 
     class API(ng_api.V4APIBase):
@@ -175,8 +197,10 @@ def _api(kind: Kind):
         resource_mapping = [
             ng_api.resource(collection, ''),
             ng_api.resource(member, '/<string:%s>' % kind.id_param),
-        ]
+        ] + list(extra)
     return API
 
 
-APIs = (_api(IDENTITY_PROVIDER), _api(MAPPING))
+APIs = (_api(IDENTITY_PROVIDER, extra=[
+            ng_api.resource(OIDCAuthResource, '/<string:idp_id>/auth')]),
+        _api(MAPPING))

@@ -43,13 +43,19 @@ jwks_min_refresh_interval = cfg.IntOpt(
     help='A token signed with an unknown key makes keystone fetch the JWKS '
          'again, at most once per this many seconds per identity provider.')
 
+state_ttl = cfg.IntOpt(
+    'state_ttl', default=600, min=30, max=3600,
+    help='Seconds a login started at an identity provider may take to come '
+         'back (the OIDC state, nonce and PKCE verifier expire then). Each '
+         'state is consumed by its first use.')
+
 GROUP = cfg.OptGroup(
     GROUP_NAME, title='Native federation',
     help='How keystone-ng-plugin talks to OpenID Connect and JWT identity '
          'providers.')
 
 ALL_OPTS = [http_timeout, max_response_bytes, allow_insecure_loopback,
-            metadata_cache_ttl, jwks_min_refresh_interval]
+            metadata_cache_ttl, jwks_min_refresh_interval, state_ttl]
 
 
 def register_opts(conf):

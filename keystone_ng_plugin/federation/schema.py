@@ -13,6 +13,8 @@
 
 import copy
 
+from keystone_ng_plugin.common import schema as common_schema
+
 _url = {'type': ['string', 'null'], 'maxLength': 255,
         'pattern': '^https?://[^\\s]+$'}
 _long_url = dict(_url, maxLength=2048)
@@ -213,4 +215,23 @@ mappings_query = {
         'type': {'type': 'string', 'enum': ['oidc', 'jwt']},
     },
     'additionalProperties': False,
+}
+
+oidc_auth_request = {
+    'type': 'object',
+    'required': ['redirect_uri'],
+    'properties': {
+        'redirect_uri': {'type': 'string', 'maxLength': 2048,
+                         'pattern': '^https?://[^\\s]+$'},
+        'mapping_name': {'type': 'string', 'minLength': 1,
+                         'maxLength': 255},
+        'scope': common_schema.scope,
+    },
+    'additionalProperties': False,
+}
+
+oidc_auth_response = {
+    'type': 'object',
+    'required': ['auth_url'],
+    'properties': {'auth_url': {'type': 'string'}},
 }

@@ -13,48 +13,15 @@
 
 import copy
 
+from keystone_ng_plugin.common import schema as common_schema
+
 _description = {'type': ['string', 'null'], 'maxLength': 255}
 _b64url = {'type': 'string', 'minLength': 1, 'maxLength': 65536,
            'pattern': '^[A-Za-z0-9_-]+={0,2}$'}
 _id = {'type': 'string', 'minLength': 1, 'maxLength': 64}
 
-# The v3 scope object, as keystone accepts it in POST /v3/auth/tokens.
-scope = {
-    'type': 'object',
-    'description': 'A v3 scope object: project, domain or system.',
-    'properties': {
-        'project': {
-            'type': 'object',
-            'properties': {
-                'id': _id,
-                'name': {'type': 'string', 'minLength': 1,
-                         'maxLength': 64},
-                'domain': {
-                    'type': 'object',
-                    'properties': {'id': _id,
-                                   'name': {'type': 'string',
-                                            'maxLength': 64}},
-                    'additionalProperties': False,
-                },
-            },
-            'additionalProperties': False,
-        },
-        'domain': {
-            'type': 'object',
-            'properties': {'id': _id,
-                           'name': {'type': 'string', 'maxLength': 64}},
-            'additionalProperties': False,
-        },
-        'system': {
-            'type': 'object',
-            'properties': {'all': {'type': 'boolean'}},
-            'additionalProperties': False,
-        },
-    },
-    'additionalProperties': False,
-    'minProperties': 1,
-    'maxProperties': 1,
-}
+# The v3 scope object, shared with the other logins.
+scope = common_schema.scope
 
 user_reference = {
     'type': 'object',

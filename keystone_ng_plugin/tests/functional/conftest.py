@@ -26,7 +26,11 @@ from keystone_ng_plugin.tests.functional import databases
 from keystone_ng_plugin.tests.functional import oidc_provider as ng_oidc
 
 # Fast password hashing: these tests are about behaviour, not bcrypt.
-TEST_CONFIG = {'identity': {'password_hash_rounds': '4'}}
+TEST_CONFIG = {'identity': {'password_hash_rounds': '4'},
+               # The test OpenID provider serves plain http on loopback.
+               'ng_federation': {'allow_insecure_loopback': 'true'}}
+# Where the test OpenID provider may send browsers back to.
+OIDC_REDIRECT_URI = 'http://127.0.0.1:8790/callback'
 
 
 def _database(backend, state_dir):
@@ -174,6 +178,7 @@ def oidc_provider():
         if os.environ.get('CI'):
             pytest.fail('CI needs node and tools/oidc-provider/node_modules')
         pytest.skip('node or oidc-provider is not installed')
-    provider = ng_oidc.OIDCProvider(deployment.free_port())
+    provider = ng_oidc.OIDCProvider(deployment.free_port(),
+                                    redirect_uris=[OIDC_REDIRECT_URI])
     yield provider
     provider.stop()

@@ -1,0 +1,53 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""JSON schemas shared by several APIs."""
+
+_id = {'type': 'string', 'minLength': 1, 'maxLength': 64}
+
+# The v3 scope object, as keystone accepts it in POST /v3/auth/tokens.
+scope = {
+    'type': 'object',
+    'description': 'A v3 scope object: project, domain or system.',
+    'properties': {
+        'project': {
+            'type': 'object',
+            'properties': {
+                'id': _id,
+                'name': {'type': 'string', 'minLength': 1,
+                         'maxLength': 64},
+                'domain': {
+                    'type': 'object',
+                    'properties': {'id': _id,
+                                   'name': {'type': 'string',
+                                            'maxLength': 64}},
+                    'additionalProperties': False,
+                },
+            },
+            'additionalProperties': False,
+        },
+        'domain': {
+            'type': 'object',
+            'properties': {'id': _id,
+                           'name': {'type': 'string', 'maxLength': 64}},
+            'additionalProperties': False,
+        },
+        'system': {
+            'type': 'object',
+            'properties': {'all': {'type': 'boolean'}},
+            'additionalProperties': False,
+        },
+    },
+    'additionalProperties': False,
+    'minProperties': 1,
+    'maxProperties': 1,
+}

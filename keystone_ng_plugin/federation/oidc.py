@@ -1,0 +1,123 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""OpenID Connect login with keystone as the relying party: the start.
+
+The authorization code flow with PKCE (RFC 7636, S256), ``state`` and
+``nonce``. What the callback needs (IdP, mapping, redirect URI, nonce, PKCE
+verifier, requested scope) is kept in the database as a one-time ceremony
+keyed by the state, so any keystone node can finish the login.
+"""
+
+import secrets
+import typing as ty
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from keystone import exception
+
+from keystone_ng_plugin.common import ceremony
+import keystone_ng_plugin.conf
+from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import mapping as mapping_core
+from keystone_ng_plugin.federation import metadata
+
+CONF = keystone_ng_plugin.conf.CONF
+STATE = 'oidc.state'
+
+
+class IdentityProviderUnavailable(exception.Error):
+    """The identity provider could not be reached or misbehaved."""
+
+    code = 502
+    title = 'Bad Gateway'
+    message_format = 'The identity provider is unavailable: %(reason)s'
+
+
+def _invalid(message):
+    raise exception.ValidationError(message=message)
+
+
+def select_mapping(idp: dict, mapping_name: ty.Optional[str],
+                   mapping_type: str) -> dict:
+    """The enabled mapping of this type the login uses (400 if none)."""
+    name = mapping_name or idp.get('default_mapping_name')
+    if not name:
+        _invalid('no mapping_name given and the identity provider has no '
+                 'default_mapping_name')
+    found = mapping_core.get_manager().list(idp_id=idp['id'], name=name)
+    if not found or found[0]['type'] != mapping_type:
+        _invalid('identity provider has no %s mapping named %s' % (
+            mapping_type, name))
+    if not found[0]['enabled']:
+        _invalid('mapping %s is disabled' % name)
+    return found[0]
+
+
+def enabled_idp(idp_id: str) -> dict:
+    idp = core.get_manager().get(idp_id)
+    if not idp['enabled']:
+        raise exception.Forbidden(
+            message='The identity provider is disabled.')
+    return idp
+
+
+def start_login(idp_id: str, *, redirect_uri: str,
+                scope: ty.Optional[dict] = None,
+                mapping_name: ty.Optional[str] = None) -> str:
+    """Begin an authorization code login at an identity provider.
+
+    Args:
+        idp_id: the plugin's identity provider.
+        redirect_uri: where the IdP sends the browser back; must be one of
+            the IdP's (or the mapping's) allowed_redirect_uris.
+        scope: the v3 scope of the token the callback returns.
+        mapping_name: the oidc mapping to apply; default: the IdP's.
+    Returns:
+        The authorization URL to send the browser to.
+    Raises:
+        NotFound, Forbidden (disabled IdP), ValidationError (redirect URI,
+        mapping, IdP without client), IdentityProviderUnavailable.
+    """
+    idp = enabled_idp(idp_id)
+    mapping = select_mapping(idp, mapping_name, 'oidc')
+    allowed = set(idp.get('allowed_redirect_uris') or []) | set(
+        mapping.get('allowed_redirect_uris') or [])
+    if redirect_uri not in allowed:
+        _invalid('redirect_uri is not allowed for this identity provider')
+    if not idp.get('oidc_client_id'):
+        _invalid('the identity provider has no oidc_client_id')
+    try:
+        endpoint = metadata.discovery(idp).get('authorization_endpoint')
+        metadata.check_url(endpoint)
+    except metadata.MetadataError as exc:
+        raise IdentityProviderUnavailable(reason=str(exc))
+    verifier = secrets.token_urlsafe(48)
+    nonce = secrets.token_urlsafe(32)
+    scopes = list(dict.fromkeys(
+        ['openid'] + (idp.get('oidc_scopes') or []) +
+        (mapping.get('oidc_scopes') or [])))
+    state = ceremony.start(STATE, {
+        'idp_id': idp['id'], 'mapping_id': mapping['id'],
+        'redirect_uri': redirect_uri, 'nonce': nonce,
+        'code_verifier': verifier, 'scope': scope},
+        ttl=CONF.ng_federation.state_ttl, subject=idp['id'])
+    params = [('response_type', 'code'),
+              ('client_id', idp['oidc_client_id']),
+              ('redirect_uri', redirect_uri),
+              ('scope', ' '.join(scopes)),
+              ('state', state), ('nonce', nonce),
+              ('code_challenge', create_s256_code_challenge(verifier)),
+              ('code_challenge_method', 'S256')]
+    if idp.get('oidc_response_mode'):
+        params.append(('response_mode', idp['oidc_response_mode']))
+    return add_params_to_uri(endpoint, params)
