@@ -69,27 +69,44 @@ def fetch_json(url: str) -> dict:
         MetadataError: bad URL, network error, timeout, redirect, non-200,
             oversized or non-JSON-object response.
     """
+    return _request_json('GET', url)
+
+
+def post_form(url: str, data: dict, auth: ty.Optional[tuple] = None
+              ) -> dict:
+    """POST a form (e.g. to a token endpoint) and read a JSON object back.
+
+    Same hardening as :func:`fetch_json`. An OAuth error answer (4xx with
+    an "error" member) is raised as MetadataError naming that error.
+    """
+    return _request_json('POST', url, data=data, auth=auth)
+
+
+def _request_json(method: str, url: str, **kwargs) -> dict:
     check_url(url)
     limit = CONF.ng_federation.max_response_bytes
     try:
-        with requests.get(url, timeout=CONF.ng_federation.http_timeout,
-                          allow_redirects=False, stream=True,
-                          headers={'Accept': 'application/json'}) as resp:
-            if resp.status_code != 200:
-                raise MetadataError('%s answered %d' % (url,
-                                                        resp.status_code))
+        with requests.request(
+                method, url, timeout=CONF.ng_federation.http_timeout,
+                allow_redirects=False, stream=True,
+                headers={'Accept': 'application/json'}, **kwargs) as resp:
             body = b''
             for chunk in resp.iter_content(65536):
                 body += chunk
                 if len(body) > limit:
                     raise MetadataError('%s sent more than %d bytes' % (
                         url, limit))
+            status = resp.status_code
     except requests.RequestException as exc:
-        raise MetadataError('fetching %s failed: %s' % (url, exc))
+        raise MetadataError('%s %s failed: %s' % (method, url, exc))
     try:
         document = jsonutils.loads(body)
     except ValueError:
-        raise MetadataError('%s did not send JSON' % url)
+        document = None
+    if status != 200:
+        error = document.get('error') if isinstance(document, dict) else None
+        raise MetadataError('%s answered %d%s' % (
+            url, status, ' (%s)' % error if isinstance(error, str) else ''))
     if not isinstance(document, dict):
         raise MetadataError('%s did not send a JSON object' % url)
     return document

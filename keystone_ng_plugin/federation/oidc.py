@@ -9,7 +9,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""OpenID Connect login with keystone as the relying party: the start.
+"""OpenID Connect login with keystone as the relying party.
 
 The authorization code flow with PKCE (RFC 7636, S256), ``state`` and
 ``nonce``. What the callback needs (IdP, mapping, redirect URI, nonce, PKCE
@@ -17,6 +17,7 @@ verifier, requested scope) is kept in the database as a one-time ceremony
 keyed by the state, so any keystone node can finish the login.
 """
 
+import dataclasses
 import secrets
 import typing as ty
 
@@ -26,9 +27,11 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from keystone import exception
 
 from keystone_ng_plugin.common import ceremony
+from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import core
 from keystone_ng_plugin.federation import mapping as mapping_core
+from keystone_ng_plugin.federation import mapping_engine
 from keystone_ng_plugin.federation import metadata
 
 CONF = keystone_ng_plugin.conf.CONF
@@ -121,3 +124,73 @@ def start_login(idp_id: str, *, redirect_uri: str,
     if idp.get('oidc_response_mode'):
         params.append(('response_mode', idp['oidc_response_mode']))
     return add_params_to_uri(endpoint, params)
+
+
+@dataclasses.dataclass(frozen=True)
+class FederatedLogin:
+    """A verified OIDC login: who, through which IdP and mapping."""
+
+    idp: dict
+    mapping: dict
+    identity: mapping_engine.Identity
+    claims: dict
+    scope: ty.Optional[dict]
+
+
+def _refuse(reason: str):
+    # Clients see keystone's generic 401; the log has the reason.
+    raise exception.Unauthorized(reason)
+
+
+def complete_authorization(state: str, code: str) -> FederatedLogin:
+    """The IdP sent the browser back: check it, redeem the code.
+
+    The state is consumed first (a reused or expired state is refused),
+    then the code is exchanged with the PKCE verifier and the client
+    secret, and the ID token is verified (asymmetric signature by the IdP's
+    key, iss, aud = client_id, exp/nbf/iat, and the nonce of this login)
+    before the mapping is applied.
+
+    Raises:
+        Unauthorized: state, code, ID token or mapping refused.
+        Forbidden: the IdP was disabled meanwhile.
+        IdentityProviderUnavailable: the IdP cannot be reached.
+    """
+    started = ceremony.consume(STATE, state)
+    if started is None:
+        _refuse('unknown, expired or used OIDC state')
+    data = started.data
+    idp = enabled_idp(data['idp_id'])
+    try:
+        mapping = mapping_core.get_manager().get(data['mapping_id'])
+    except exception.NotFound:
+        _refuse('the mapping of this login was deleted')
+    try:
+        endpoint = metadata.discovery(idp).get('token_endpoint')
+        tokens = metadata.post_form(
+            endpoint,
+            data={'grant_type': 'authorization_code', 'code': code,
+                  'redirect_uri': data['redirect_uri'],
+                  'code_verifier': data['code_verifier']},
+            auth=(idp['oidc_client_id'],
+                  core.get_manager().client_secret(idp['id']) or ''))
+    except metadata.MetadataError as exc:
+        if '(invalid_grant)' in str(exc):
+            _refuse('the identity provider refused the code')
+        raise IdentityProviderUnavailable(reason=str(exc))
+    id_token = tokens.get('id_token')
+    if not isinstance(id_token, str):
+        _refuse('the identity provider sent no ID token')
+    try:
+        claims = metadata.verify_token(idp, id_token,
+                                       [idp['oidc_client_id']]).claims
+    except (jose.InvalidJWT, metadata.MetadataError) as exc:
+        _refuse('ID token refused: %s' % exc)
+    if claims.get('nonce') != data['nonce']:
+        _refuse('ID token nonce is not the nonce of this login')
+    try:
+        identity = mapping_engine.apply_mapping(mapping, idp, claims)
+    except mapping_engine.MappingRejected as exc:
+        _refuse('mapping refused the identity: %s' % exc)
+    return FederatedLogin(idp=idp, mapping=mapping, identity=identity,
+                          claims=claims, scope=data.get('scope'))

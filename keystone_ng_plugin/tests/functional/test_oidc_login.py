@@ -11,6 +11,9 @@
 # under the License.
 """OpenID Connect login against a real provider: the authorization start."""
 
+import json
+import subprocess
+import sys
 import urllib.parse
 import uuid
 
@@ -112,6 +115,77 @@ def test_discovery_issuer_mismatch_is_a_gateway_error(keystone, admin,
     try:
         error = _start(keystone, idp['id'], 502)
         assert error['error']['title'] == 'Bad Gateway'
+    finally:
+        admin.request('DELETE', '/v4/federation/identity_providers/' +
+                      idp['id'], status=204)
+
+
+def _login_at_provider(auth_url):
+    """What a person does at the provider: sign in as alice; returns the
+    code and state the browser brings back to the redirect URI."""
+    session = requests.Session()
+    url = auth_url
+    for _ in range(12):
+        r = session.get(url, allow_redirects=False, timeout=30)
+        if r.status_code == 200 and '<form' in r.text:
+            action = r.text.split('action="')[1].split('"')[0]
+            r = session.post(urllib.parse.urljoin(url, action),
+                             data={'username': 'alice',
+                                   'password': 'alice-pass'},
+                             allow_redirects=False, timeout=30)
+        location = urllib.parse.urljoin(url, r.headers['Location'])
+        if location.startswith(REDIRECT):
+            query = dict(urllib.parse.parse_qsl(
+                urllib.parse.urlsplit(location).query))
+            return query['code'], query['state']
+        url = location
+    raise AssertionError('the provider never redirected back')
+
+
+def _complete(keystone, state, code):
+    result = subprocess.run(
+        [sys.executable, '-W', 'ignore', '-m',
+         'keystone_ng_plugin.tests.functional.oidc_complete',
+         keystone.config_file, state, code],
+        capture_output=True, text=True, env=keystone.environ(), timeout=120)
+    assert result.returncode in (0, 3), result.stderr
+    return result.stdout.strip()
+
+
+def test_code_exchange_and_id_token_against_the_provider(keystone, admin,
+                                                         oidc_provider):
+    idp = _setup(admin, oidc_provider)
+    try:
+        auth_url = _start(keystone, idp['id'])['auth_url']
+        code, state = _login_at_provider(auth_url)
+        identity = json.loads(_complete(keystone, state, code))
+        assert identity == {'unique_id': 'alice', 'user_name': 'alice',
+                            'domain_id': 'default',
+                            'group_names': ['devs', 'ops']}
+        # The state is single use.
+        assert _complete(keystone, state, code).startswith('refused')
+        # A nonce that is not this login's is refused.
+        auth_url = _start(keystone, idp['id'])['auth_url']
+        code, state = _login_at_provider(auth_url)
+        engine = sa.create_engine(keystone.database_url)
+        try:
+            with engine.begin() as conn:
+                data = json.loads(conn.execute(sa.text(
+                    'SELECT data FROM ng_ceremony_state WHERE id = :id'),
+                    {'id': state}).scalar())
+                data['nonce'] = 'not-the-nonce'
+                conn.execute(sa.text(
+                    'UPDATE ng_ceremony_state SET data = :data '
+                    'WHERE id = :id'),
+                    {'id': state, 'data': json.dumps(data)})
+        finally:
+            engine.dispose()
+        assert _complete(keystone, state, code).startswith('refused')
+        # A made-up code is refused by the provider.
+        auth_url = _start(keystone, idp['id'])['auth_url']
+        state = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(auth_url).query))['state']
+        assert _complete(keystone, state, 'made-up').startswith('refused')
     finally:
         admin.request('DELETE', '/v4/federation/identity_providers/' +
                       idp['id'], status=204)
