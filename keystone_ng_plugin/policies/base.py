@@ -15,8 +15,3 @@ from keystone.common.policies import base as ks_base
 
 RULE_ADMIN_REQUIRED = ks_base.RULE_ADMIN_REQUIRED
 SYSTEM_READER = ks_base.SYSTEM_READER
-SYSTEM_ADMIN = ks_base.SYSTEM_ADMIN
-DOMAIN_READER = ks_base.DOMAIN_READER
-RULE_ADMIN_OR_SYSTEM_READER = ks_base.RULE_ADMIN_OR_SYSTEM_READER
-# The plugin's targets carry the owner under target.<member>.user_id.
-RULE_TARGET_OWNER = 'user_id:%(target.user_id)s'

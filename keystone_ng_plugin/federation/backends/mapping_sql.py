@@ -12,14 +12,10 @@
 """SQL storage of federation mappings (ng_federation_mapping)."""
 
 import datetime
-import json
 import typing as ty
 
-from oslo_db import exception as db_exception
 import sqlalchemy as sa
 from sqlalchemy import orm
-
-from keystone import exception
 
 from keystone_ng_plugin.common import sql
 
@@ -70,77 +66,14 @@ class MappingModel(sql.ModelBase):
         sa.DateTime, nullable=False)
 
 
-def _to_dict(row: MappingModel) -> dict:
-    ref = {'id': row.id}
-    for field in PLAIN_FIELDS:
-        ref[field] = getattr(row, field)
-    for field in JSON_FIELDS:
-        value = getattr(row, field)
-        ref[field] = json.loads(value) if value is not None else None
-    return ref
-
-
-def _apply(row: MappingModel, values: dict):
-    for field, value in values.items():
-        if field in JSON_FIELDS:
-            value = json.dumps(value) if value is not None else None
-        setattr(row, field, value)
-
-
-def _conflict(values):
-    return exception.Conflict(
-        type='mapping', details='a mapping named %s exists for this '
-                                'identity provider' % values.get('name'))
-
-
-class Mapping:
+class Mapping(sql.RecordStore):
     """Storage of the plugin's federation mappings."""
 
-    def create(self, mapping_id: str, values: dict) -> dict:
-        row = MappingModel(id=mapping_id, created_at=sql.utcnow())
-        _apply(row, values)
-        try:
-            with sql.session_for_write() as session:
-                session.add(row)
-                session.flush()
-                return _to_dict(row)
-        except db_exception.DBDuplicateEntry:
-            raise _conflict(values)
-
-    def get(self, mapping_id: str) -> dict:
-        with sql.session_for_read() as session:
-            row = session.get(MappingModel, mapping_id)
-            if row is None:
-                raise exception.NotFound(target='mapping %s' % mapping_id)
-            return _to_dict(row)
-
-    def list(self, **filters) -> list[dict]:
-        with sql.session_for_read() as session:
-            query = sa.select(MappingModel).order_by(MappingModel.name,
-                                                     MappingModel.id)
-            for field, value in filters.items():
-                query = query.where(getattr(MappingModel, field) == value)
-            return [_to_dict(r) for r in session.execute(query).scalars()]
-
-    def update(self, mapping_id: str, values: dict) -> dict:
-        try:
-            with sql.session_for_write() as session:
-                row = session.get(MappingModel, mapping_id)
-                if row is None:
-                    raise exception.NotFound(
-                        target='mapping %s' % mapping_id)
-                _apply(row, values)
-                session.flush()
-                return _to_dict(row)
-        except db_exception.DBDuplicateEntry:
-            raise _conflict(values)
-
-    def delete(self, mapping_id: str):
-        table = MappingModel.__table__
-        with sql.session_for_write() as session:
-            if not session.execute(sa.delete(table).where(
-                    table.c.id == mapping_id)).rowcount:
-                raise exception.NotFound(target='mapping %s' % mapping_id)
+    model = MappingModel
+    fields = PLAIN_FIELDS
+    json_fields = JSON_FIELDS
+    noun = 'mapping'
+    conflict = 'a mapping named %(name)s exists for this identity provider'
 
     def delete_for_idp(self, idp_id: str) -> int:
         table = MappingModel.__table__

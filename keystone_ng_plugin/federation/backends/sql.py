@@ -12,14 +12,10 @@
 """SQL storage of identity providers (ng_identity_provider)."""
 
 import datetime
-import json
 import typing as ty
 
-from oslo_db import exception as db_exception
 import sqlalchemy as sa
 from sqlalchemy import orm
-
-from keystone import exception
 
 from keystone_ng_plugin.common import sql
 
@@ -80,84 +76,16 @@ class IdentityProviderModel(sql.ModelBase):
         sa.DateTime, nullable=False)
 
 
-def _to_dict(row: IdentityProviderModel) -> dict:
-    ref = {'id': row.id}
-    for field in PLAIN_FIELDS:
-        ref[field] = getattr(row, field)
-    for field in JSON_FIELDS:
-        value = getattr(row, field)
-        ref[field] = json.loads(value) if value is not None else None
-    ref['oidc_client_secret'] = row.oidc_client_secret
-    ref['oidc_client_secret_key_hash'] = row.oidc_client_secret_key_hash
-    return ref
-
-
-def _apply(row: IdentityProviderModel, values: dict):
-    for field, value in values.items():
-        if field in JSON_FIELDS:
-            value = json.dumps(value) if value is not None else None
-        setattr(row, field, value)
-    if 'domain_id' in values:
-        row.domain_scope = values['domain_id'] or ''
-
-
-class IdentityProvider:
+class IdentityProvider(sql.RecordStore):
     """Storage of the plugin's identity providers."""
 
-    def create(self, idp_id: str, values: dict) -> dict:
-        row = IdentityProviderModel(id=idp_id, created_at=sql.utcnow())
-        _apply(row, dict(values, domain_id=values.get('domain_id')))
-        try:
-            with sql.session_for_write() as session:
-                session.add(row)
-                session.flush()
-                return _to_dict(row)
-        except db_exception.DBDuplicateEntry:
-            raise exception.Conflict(
-                type='identity_provider',
-                details='an identity provider named %s exists in this '
-                        'domain' % values.get('name'))
+    model = IdentityProviderModel
+    fields = PLAIN_FIELDS + ('oidc_client_secret',
+                             'oidc_client_secret_key_hash')
+    json_fields = JSON_FIELDS
+    noun = 'identity provider'
+    conflict = 'an identity provider named %(name)s exists in this domain'
 
-    def get(self, idp_id: str) -> dict:
-        with sql.session_for_read() as session:
-            row = session.get(IdentityProviderModel, idp_id)
-            if row is None:
-                raise exception.NotFound(
-                    target='identity provider %s' % idp_id)
-            return _to_dict(row)
-
-    def list(self, *, name: ty.Optional[str] = None,
-             domain_id: ty.Optional[str] = None) -> list[dict]:
-        with sql.session_for_read() as session:
-            query = sa.select(IdentityProviderModel).order_by(
-                IdentityProviderModel.name, IdentityProviderModel.id)
-            if name is not None:
-                query = query.where(IdentityProviderModel.name == name)
-            if domain_id is not None:
-                query = query.where(
-                    IdentityProviderModel.domain_id == domain_id)
-            return [_to_dict(r) for r in session.execute(query).scalars()]
-
-    def update(self, idp_id: str, values: dict) -> dict:
-        try:
-            with sql.session_for_write() as session:
-                row = session.get(IdentityProviderModel, idp_id)
-                if row is None:
-                    raise exception.NotFound(
-                        target='identity provider %s' % idp_id)
-                _apply(row, values)
-                session.flush()
-                return _to_dict(row)
-        except db_exception.DBDuplicateEntry:
-            raise exception.Conflict(
-                type='identity_provider',
-                details='an identity provider named %s exists in this '
-                        'domain' % values.get('name'))
-
-    def delete(self, idp_id: str):
-        table = IdentityProviderModel.__table__
-        with sql.session_for_write() as session:
-            deleted = session.execute(
-                sa.delete(table).where(table.c.id == idp_id)).rowcount
-        if not deleted:
-            raise exception.NotFound(target='identity provider %s' % idp_id)
+    def prepare(self, row, values):
+        if row.domain_scope is None or 'domain_id' in values:
+            row.domain_scope = values.get('domain_id') or ''
