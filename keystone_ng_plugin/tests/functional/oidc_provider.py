@@ -53,7 +53,7 @@ class OIDCProvider:
             try:
                 if requests.get(self.discovery_url, timeout=2).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError('oidc-provider did not start')
