@@ -14,30 +14,18 @@
 import http.client
 
 import flask
-from oslo_serialization import jsonutils
 
 from keystone.api._shared import authentication
-from keystone.common import render_token
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.auth.plugins import passkey as passkey_method
 from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
 
 TAGS = ('auth',)
-
-
-def token_response(token, status=http.client.CREATED):
-    """A keystone token as POST /v3/auth/tokens renders it."""
-    include_catalog = 'nocatalog' not in flask.request.args
-    body = render_token.render_token_response_from_model(
-        token, include_catalog=include_catalog)
-    response = flask.make_response(jsonutils.dumps(body), status)
-    response.headers['X-Subject-Token'] = token.id
-    response.headers['Content-Type'] = 'application/json'
-    return response
 
 
 class LoginStartResource(ks_flask.ResourceBase):
@@ -70,7 +58,7 @@ class LoginFinishResource(ks_flask.ResourceBase):
         summary='Finish a passkey login: a keystone token', status=201,
         tags=TAGS, authenticated=False,
         response_headers=(('X-Subject-Token', 'The token.'),),
-        response_schema=schema.token_response)
+        response_schema=common_schema.token_response)
     @validation.request_body_schema(schema.authentication_response)
     @ks_flask.unenforced_api
     def post(self):
@@ -91,7 +79,8 @@ class LoginFinishResource(ks_flask.ResourceBase):
                                  'credential': credential}}}
         if result.scope:
             auth['scope'] = result.scope
-        return token_response(authentication.authenticate_for_token(auth))
+        return ng_api.token_response(
+            authentication.authenticate_for_token(auth))
 
 
 class AuthPasskeyAPI(ng_api.V4APIBase):

@@ -28,8 +28,10 @@ from keystone.server import flask as ks_flask
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import policy
+from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
@@ -184,7 +186,48 @@ class OIDCAuthResource(ks_flask.ResourceBase):
         body = flask.request.get_json()
         return {'auth_url': oidc.start_login(
             idp_id, redirect_uri=body['redirect_uri'],
-            scope=body.get('scope'), mapping_name=body.get('mapping_name'))}
+            scope=body.get('scope'), mapping_name=body.get('mapping_name'),
+            mapping_id=body.get('mapping_id'))}
+
+
+class OIDCCallbackResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary='Finish an OpenID Connect login: a keystone token',
+        tags=('auth',), authenticated=False, errors=(403, 404, 502),
+        response_headers=(('X-Subject-Token', 'The token.'),),
+        response_schema=common_schema.token_response)
+    @validation.request_body_schema(schema.oidc_callback_request, form=True)
+    @ks_flask.unenforced_api
+    def post(self):
+        """Redeem what the IdP sent back to redirect_uri for a token.
+
+        JSON or a form post (response_mode=form_post). The state is used
+        up, the code redeemed with the PKCE verifier, the ID token verified
+        (asymmetric signature, iss, aud, nonce, exp/nbf/iat) and the
+        mapping applied; the user is keystone's shadow user for the IdP's
+        subject, in the groups the IdP names (expiring memberships). The
+        token is a federated token, scoped as asked at the start (or to the
+        mapping's token_project_id), with the catalog unless ?nocatalog.
+        A refused login is a 401 and issues nothing.
+        """
+        body = validation.request_body(form=True)
+        result = oidc.complete_authorization(
+            body['state'], body.get('code'), error=body.get('error'),
+            issuer=body.get('iss'))
+        token = login.issue_token(
+            result.idp['id'], login.PROTOCOL_OIDC, result.mapping,
+            result.identity, scope=result.scope)
+        return ng_api.token_response(token, status=http.client.OK)
+
+
+class OIDCCallbackAPI(ng_api.V4APIBase):
+    _name = 'ng_oidc_callback'
+    _import_name = __name__
+    url_prefix = '/v4/federation/oidc'
+    resource_mapping = [
+        ng_api.resource(OIDCCallbackResource, '/callback'),
+    ]
 
 
 def _api(kind: Kind, extra=()):
@@ -203,4 +246,4 @@ def _api(kind: Kind, extra=()):
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[
             ng_api.resource(OIDCAuthResource, '/<string:idp_id>/auth')]),
-        _api(MAPPING))
+        _api(MAPPING), OIDCCallbackAPI)

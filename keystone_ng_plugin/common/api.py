@@ -25,10 +25,15 @@ the /v4 JSON-Home document are generated from exactly those declarations
 """
 
 import dataclasses
+import http.client
 import inspect
 import re
 import typing as ty
 
+import flask
+from oslo_serialization import jsonutils
+
+from keystone.common import render_token
 from keystone.server import flask as ks_flask
 import werkzeug.exceptions
 
@@ -97,6 +102,7 @@ class Route:
     operation: Operation
     operation_id: str
     request_body_schema: ty.Optional[dict]
+    request_body_form: bool
     request_query_schema: ty.Optional[dict]
     response_body_schema: ty.Optional[dict]
 
@@ -153,6 +159,8 @@ class V4APIBase(ks_flask.APIBase):
                         operation_stem(path), method),
                     request_body_schema=getattr(
                         func, '_request_body_schema', None),
+                    request_body_form=getattr(
+                        func, '_request_body_form', False),
                     request_query_schema=getattr(
                         func, '_request_query_schema', None),
                     response_body_schema=getattr(
@@ -177,3 +185,15 @@ def resource(resource_cls, url, **route_kwargs):
         route_kwargs.setdefault('strict_slashes', False)
     return ks_flask.construct_resource_map(
         resource=resource_cls, url=url, resource_kwargs=route_kwargs)
+
+
+def token_response(token, status=http.client.CREATED):
+    """A keystone token (TokenModel) as POST /v3/auth/tokens renders it:
+    the body, X-Subject-Token, the catalog unless ?nocatalog."""
+    include_catalog = 'nocatalog' not in flask.request.args
+    body = render_token.render_token_response_from_model(
+        token, include_catalog=include_catalog)
+    response = flask.make_response(jsonutils.dumps(body), status)
+    response.headers['X-Subject-Token'] = token.id
+    response.headers['Content-Type'] = 'application/json'
+    return response

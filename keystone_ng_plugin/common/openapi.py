@@ -88,10 +88,14 @@ def _operation(route: ng_api.Route) -> dict:
     if params:
         doc['parameters'] = params
     if route.request_body_schema is not None:
+        media_types = ['application/json']
+        if route.request_body_form:
+            media_types.append('application/x-www-form-urlencoded')
         doc['requestBody'] = {
             'required': True,
-            'content': {'application/json': {
-                'schema': copy.deepcopy(route.request_body_schema)}},
+            'content': {media_type: {
+                'schema': copy.deepcopy(route.request_body_schema)}
+                for media_type in media_types},
         }
     success: dict = {
         'description': http.client.responses.get(op.status, 'Success')}

@@ -51,3 +51,10 @@ scope = {
     'minProperties': 1,
     'maxProperties': 1,
 }
+
+# A keystone token body as POST /v3/auth/tokens returns it.
+token_response = {
+    'type': 'object',
+    'required': ['token'],
+    'properties': {'token': {'type': 'object'}},
+}

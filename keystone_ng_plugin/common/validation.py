@@ -34,19 +34,35 @@ CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
 
 
-def request_body_schema(schema: ty.Optional[dict] = None):
-    """Validate the JSON request body against ``schema`` (400 if not)."""
+FORM = 'application/x-www-form-urlencoded'
+
+
+def request_body(form: bool = False) -> dict:
+    """The request body: JSON, or (with ``form``) an HTML form post."""
+    if form and flask.request.mimetype == FORM:
+        return flask.request.form.to_dict()
+    return flask.request.get_json(silent=True, force=True) or {}
+
+
+def request_body_schema(schema: ty.Optional[dict] = None,
+                        form: bool = False):
+    """Validate the request body against ``schema`` (400 if not).
+
+    The body is JSON; with ``form`` an HTML form post is also accepted (its
+    fields as strings), for endpoints an identity provider may post to.
+    The path must then be in ``[keystone_ng] json_body_exempt_prefixes``.
+    """
     validator = validators._SchemaValidator(schema) if schema else None
 
     def add_validator(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             if validator is not None:
-                validator.validate(
-                    flask.request.get_json(silent=True, force=True) or {})
+                validator.validate(request_body(form))
             return func(*args, **kwargs)
 
         wrapper._request_body_schema = schema
+        wrapper._request_body_form = form
         return wrapper
 
     return add_validator

@@ -12,9 +12,10 @@
 """Identity providers: the plugin's records and keystone's v3 view of them.
 
 Each IdP of the plugin has a keystone v3 ``identity_provider`` with the same
-ID (its issuer as remote ID, its name as description), so that the v3 API,
-the openstack CLI and keystone's own federation code see it. Both are
-written in one transaction. The OIDC client secret is stored encrypted with
+ID (its issuer as remote ID, its name as description) and the v3 protocols
+``oidc`` and ``jwt``, so that the v3 API, the openstack CLI and keystone's
+own federation code (shadow users) see it. All are written in one
+transaction. The OIDC client secret is stored encrypted with
 keystone's credential keys and never returned.
 """
 
@@ -28,10 +29,13 @@ from keystone.common import sql as ks_sql
 from keystone import exception
 
 from keystone_ng_plugin.federation.backends import sql as backend_sql
+from keystone_ng_plugin.federation import login
 
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 SECRET_FIELDS = ('oidc_client_secret', 'oidc_client_secret_key_hash')
+# The keystone v3 mapping of the v3 protocols every plugin IdP gets.
+V3_MAPPING_ID = 'keystone-ng-v4'
 
 
 def view(ref: dict) -> dict:
@@ -108,7 +112,28 @@ class IdentityProviderManager:
         with ks_sql.session_for_write():
             created = self.driver.create(idp_id, values)
             PROVIDERS.federation_api.create_idp(idp_id, v3)
+            self._create_v3_protocols(idp_id)
         return view(created)
+
+    @staticmethod
+    def _create_v3_protocols(idp_id: str):
+        """keystone v3 protocols ``oidc`` and ``jwt`` for the IdP.
+
+        Shadow users of /v4 logins point at them (federated_user has a
+        foreign key to the protocol). They use a shared v3 mapping without
+        rules, so keystone's own v3 auth through them maps nobody.
+        """
+        try:
+            PROVIDERS.federation_api.get_mapping(V3_MAPPING_ID)
+        except exception.MappingNotFound:
+            try:
+                PROVIDERS.federation_api.create_mapping(
+                    V3_MAPPING_ID, {'rules': [], 'schema_version': '1.0'})
+            except exception.Conflict:
+                pass
+        for protocol in login.PROTOCOLS:
+            PROVIDERS.federation_api.create_protocol(
+                idp_id, protocol, {'mapping_id': V3_MAPPING_ID})
 
     def get(self, idp_id: str) -> dict:
         return self.driver.get(idp_id)
@@ -139,10 +164,13 @@ class IdentityProviderManager:
         return view(updated)
 
     def delete(self, idp_id: str):
+        """Delete the IdP, its mappings, its v3 counterpart (protocols
+        included) and the users its logins made."""
         from keystone_ng_plugin.federation.backends import mapping_sql
         with ks_sql.session_for_write():
             self.driver.delete(idp_id)
             mapping_sql.Mapping().delete_for_idp(idp_id)
+            login.delete_shadow_users(idp_id)
             try:
                 PROVIDERS.federation_api.delete_idp(idp_id)
             except exception.IdentityProviderNotFound:

@@ -83,13 +83,19 @@ def check_bindings(mapping: dict, claims: dict):
             raise MappingRejected('claim %s is not the bound value' % name)
 
 
-def apply_mapping(mapping: dict, idp: dict, claims: dict) -> Identity:
+def apply_mapping(mapping: dict, idp: dict, claims: dict,
+                  default_domain_id: ty.Optional[str] = None) -> Identity:
     """The identity the claims map to under this mapping.
+
+    The user's domain is the mapping's, else the IdP's, else the mapping's
+    domain_id_claim, else default_domain_id (keystone's domain for the v3
+    IdP, as v3 federation does).
 
     Args:
         mapping: the mapping (typed model).
         idp: its identity provider (for its domain).
         claims: verified claims.
+        default_domain_id: the domain when nothing else names one.
     Raises:
         MappingRejected: a binding fails or a needed claim is unusable.
     """
@@ -99,10 +105,11 @@ def apply_mapping(mapping: dict, idp: dict, claims: dict) -> Identity:
     unique_id = _string(claims, mapping['user_id_claim'], 'user id')
     user_name = _string(claims, mapping['user_name_claim'], 'user name')
     domain_id = mapping.get('domain_id') or idp.get('domain_id')
-    if not domain_id:
-        if not mapping.get('domain_id_claim'):
-            raise MappingRejected('the user has no domain')
+    if not domain_id and mapping.get('domain_id_claim'):
         domain_id = _string(claims, mapping['domain_id_claim'], 'domain')
+    domain_id = domain_id or default_domain_id
+    if not domain_id:
+        raise MappingRejected('the user has no domain')
     groups: tuple[str, ...] = ()
     if mapping.get('groups_claim'):
         value = claim(claims, mapping['groups_claim'])

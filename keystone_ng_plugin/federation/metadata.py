@@ -36,8 +36,34 @@ _CACHE: dict[str, tuple[float, dict]] = {}
 _LAST_REFRESH: dict[str, float] = {}
 
 
+WELL_KNOWN = '/.well-known/openid-configuration'
+
+
 class MetadataError(Exception):
     """An identity provider's document could not be used."""
+
+
+class IssuerMismatch(MetadataError):
+    """The discovery document names another issuer than it must."""
+
+
+def discovery_document_url(url: str) -> str:
+    """The URL of the discovery document: oidc_discovery_url as given
+    when it is a well-known URL, else the issuer URL with the OpenID
+    Connect well-known path appended (as the Rust Keystone-NG takes it)."""
+    if '/.well-known/' in url:
+        return url
+    return url.rstrip('/') + WELL_KNOWN
+
+
+def _issuer_of_url(url: str) -> ty.Optional[str]:
+    """The issuer OpenID Connect Discovery (section 4.3) requires of the
+    document at this oidc_discovery_url (None: not an OIDC well-known)."""
+    if '/.well-known/' not in url:
+        return url.rstrip('/')
+    if url.endswith(WELL_KNOWN):
+        return url[:-len(WELL_KNOWN)].rstrip('/')
+    return None
 
 
 def _is_loopback(host: ty.Optional[str]) -> bool:
@@ -133,18 +159,29 @@ def forget():
 
 
 def discovery(idp: dict) -> dict:
-    """The IdP's OpenID Connect discovery document, its issuer checked."""
+    """The IdP's OpenID Connect discovery document, its issuer checked:
+    the URL's issuer (OpenID Connect Discovery 1.0 section 4.3) and the
+    IdP's bound_issuer.
+
+    Raises:
+        IssuerMismatch: the document names another issuer.
+        MetadataError: no discovery URL, or the fetch failed.
+    """
     url = idp.get('oidc_discovery_url')
     if not url:
         raise MetadataError('identity provider %s has no discovery URL' %
                             idp['id'])
-    document = _cached(url)
+    document = _cached(discovery_document_url(url))
     issuer = document.get('issuer')
     if not isinstance(issuer, str):
         raise MetadataError('discovery document without issuer')
+    expected = _issuer_of_url(url)
+    if expected is not None and issuer.rstrip('/') != expected:
+        raise IssuerMismatch('discovery issuer %s is not the issuer of %s' %
+                             (issuer, url))
     if idp.get('bound_issuer') and issuer != idp['bound_issuer']:
-        raise MetadataError('discovery issuer %s is not the bound issuer '
-                            '%s' % (issuer, idp['bound_issuer']))
+        raise IssuerMismatch('discovery issuer %s is not the bound issuer '
+                             '%s' % (issuer, idp['bound_issuer']))
     return document
 
 
@@ -176,9 +213,12 @@ def signing_keys(idp: dict, refresh: bool = False
         if refresh:
             now = time.monotonic()
             with _LOCK:
-                last = _LAST_REFRESH.get(url, 0.0)
-                refresh = (now - last >=
-                           CONF.ng_federation.jwks_min_refresh_interval)
+                last = _LAST_REFRESH.get(url)
+                # (monotonic time starts near 0 at boot: never-refreshed
+                # must not look like refreshed at time 0)
+                refresh = last is None or (
+                    now - last >=
+                    CONF.ng_federation.jwks_min_refresh_interval)
                 if refresh:
                     _LAST_REFRESH[url] = now
         keys += jose.keys_from_jwks(_cached(url, refresh=refresh))

@@ -30,6 +30,7 @@ from keystone_ng_plugin.common import ceremony
 from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping as mapping_core
 from keystone_ng_plugin.federation import mapping_engine
 from keystone_ng_plugin.federation import metadata
@@ -46,20 +47,41 @@ class IdentityProviderUnavailable(exception.Error):
     message_format = 'The identity provider is unavailable: %(reason)s'
 
 
+def idp_failure(exc: metadata.MetadataError):
+    """Raise what a failed IdP exchange means for the client: 401 when the
+    IdP's documents cannot be trusted (issuer mismatch), else 502."""
+    if isinstance(exc, metadata.IssuerMismatch):
+        raise exception.Unauthorized('identity provider refused: %s' % exc)
+    raise IdentityProviderUnavailable(reason=str(exc))
+
+
 def _invalid(message):
     raise exception.ValidationError(message=message)
 
 
 def select_mapping(idp: dict, mapping_name: ty.Optional[str],
-                   mapping_type: str) -> dict:
-    """The enabled mapping of this type the login uses (400 if none)."""
-    name = mapping_name or idp.get('default_mapping_name')
-    if not name:
-        _invalid('no mapping_name given and the identity provider has no '
-                 'default_mapping_name')
-    found = mapping_core.get_manager().list(idp_id=idp['id'], name=name)
+                   mapping_type: str,
+                   mapping_id: ty.Optional[str] = None) -> dict:
+    """The enabled mapping of this type the login uses (400 if none).
+
+    By name, else by ID, else the IdP's default_mapping_name.
+    """
+    manager = mapping_core.get_manager()
+    if mapping_id and not mapping_name:
+        try:
+            found = [manager.get(mapping_id)]
+        except exception.NotFound:
+            found = []
+        found = [m for m in found if m['idp_id'] == idp['id']]
+        name = mapping_id
+    else:
+        name = mapping_name or idp.get('default_mapping_name')
+        if not name:
+            _invalid('no mapping_name given and the identity provider has '
+                     'no default_mapping_name')
+        found = manager.list(idp_id=idp['id'], name=name)
     if not found or found[0]['type'] != mapping_type:
-        _invalid('identity provider has no %s mapping named %s' % (
+        _invalid('identity provider has no %s mapping %s' % (
             mapping_type, name))
     if not found[0]['enabled']:
         _invalid('mapping %s is disabled' % name)
@@ -76,7 +98,8 @@ def enabled_idp(idp_id: str) -> dict:
 
 def start_login(idp_id: str, *, redirect_uri: str,
                 scope: ty.Optional[dict] = None,
-                mapping_name: ty.Optional[str] = None) -> str:
+                mapping_name: ty.Optional[str] = None,
+                mapping_id: ty.Optional[str] = None) -> str:
     """Begin an authorization code login at an identity provider.
 
     Args:
@@ -85,14 +108,17 @@ def start_login(idp_id: str, *, redirect_uri: str,
             the IdP's (or the mapping's) allowed_redirect_uris.
         scope: the v3 scope of the token the callback returns.
         mapping_name: the oidc mapping to apply; default: the IdP's.
+        mapping_id: the same by ID (mapping_name wins).
     Returns:
         The authorization URL to send the browser to.
     Raises:
         NotFound, Forbidden (disabled IdP), ValidationError (redirect URI,
         mapping, IdP without client), IdentityProviderUnavailable.
     """
+    login.token_method()
+    login.check_scope(scope)
     idp = enabled_idp(idp_id)
-    mapping = select_mapping(idp, mapping_name, 'oidc')
+    mapping = select_mapping(idp, mapping_name, 'oidc', mapping_id)
     allowed = set(idp.get('allowed_redirect_uris') or []) | set(
         mapping.get('allowed_redirect_uris') or [])
     if redirect_uri not in allowed:
@@ -103,7 +129,7 @@ def start_login(idp_id: str, *, redirect_uri: str,
         endpoint = metadata.discovery(idp).get('authorization_endpoint')
         metadata.check_url(endpoint)
     except metadata.MetadataError as exc:
-        raise IdentityProviderUnavailable(reason=str(exc))
+        idp_failure(exc)
     verifier = secrets.token_urlsafe(48)
     nonce = secrets.token_urlsafe(32)
     scopes = list(dict.fromkeys(
@@ -142,14 +168,25 @@ def _refuse(reason: str):
     raise exception.Unauthorized(reason)
 
 
-def complete_authorization(state: str, code: str) -> FederatedLogin:
+def complete_authorization(state: str, code: ty.Optional[str] = None, *,
+                           error: ty.Optional[str] = None,
+                           issuer: ty.Optional[str] = None
+                           ) -> FederatedLogin:
     """The IdP sent the browser back: check it, redeem the code.
 
-    The state is consumed first (a reused or expired state is refused),
-    then the code is exchanged with the PKCE verifier and the client
-    secret, and the ID token is verified (asymmetric signature by the IdP's
-    key, iss, aud = client_id, exp/nbf/iat, and the nonce of this login)
-    before the mapping is applied.
+    The state is consumed first (a reused or expired state is refused; an
+    error answer from the IdP uses it up too), then the code is exchanged
+    with the PKCE verifier and the client secret, and the ID token is
+    verified (asymmetric signature by the IdP's key, iss, aud = client_id,
+    exp/nbf/iat, and the nonce of this login) before the mapping is
+    applied.
+
+    Args:
+        state: the state the IdP returned.
+        code: the authorization code (absent when the IdP sent an error).
+        error: the OAuth2 error the IdP returned instead of a code.
+        issuer: the ``iss`` authorization response parameter (RFC 9207),
+            which must then be the IdP's issuer.
 
     Raises:
         Unauthorized: state, code, ID token or mapping refused.
@@ -160,13 +197,18 @@ def complete_authorization(state: str, code: str) -> FederatedLogin:
     if started is None:
         _refuse('unknown, expired or used OIDC state')
     data = started.data
+    if error or not code:
+        _refuse('the identity provider answered %s' % (error or 'no code'))
     idp = enabled_idp(data['idp_id'])
     try:
         mapping = mapping_core.get_manager().get(data['mapping_id'])
     except exception.NotFound:
         _refuse('the mapping of this login was deleted')
     try:
-        endpoint = metadata.discovery(idp).get('token_endpoint')
+        provider = metadata.discovery(idp)
+        if issuer is not None and issuer != provider.get('issuer'):
+            _refuse('authorization response iss is not the IdP issuer')
+        endpoint = provider.get('token_endpoint')
         tokens = metadata.post_form(
             endpoint,
             data={'grant_type': 'authorization_code', 'code': code,
@@ -177,19 +219,25 @@ def complete_authorization(state: str, code: str) -> FederatedLogin:
     except metadata.MetadataError as exc:
         if '(invalid_grant)' in str(exc):
             _refuse('the identity provider refused the code')
-        raise IdentityProviderUnavailable(reason=str(exc))
+        idp_failure(exc)
     id_token = tokens.get('id_token')
     if not isinstance(id_token, str):
         _refuse('the identity provider sent no ID token')
     try:
         claims = metadata.verify_token(idp, id_token,
                                        [idp['oidc_client_id']]).claims
-    except (jose.InvalidJWT, metadata.MetadataError) as exc:
+    except jose.InvalidJWT as exc:
         _refuse('ID token refused: %s' % exc)
+    except metadata.MetadataError as exc:
+        idp_failure(exc)
     if claims.get('nonce') != data['nonce']:
         _refuse('ID token nonce is not the nonce of this login')
+    default_domain_id = None
+    if not (mapping.get('domain_id') or idp.get('domain_id')):
+        default_domain_id = login.idp_domain_id(idp['id'])
     try:
-        identity = mapping_engine.apply_mapping(mapping, idp, claims)
+        identity = mapping_engine.apply_mapping(
+            mapping, idp, claims, default_domain_id=default_domain_id)
     except mapping_engine.MappingRejected as exc:
         _refuse('mapping refused the identity: %s' % exc)
     return FederatedLogin(idp=idp, mapping=mapping, identity=identity,

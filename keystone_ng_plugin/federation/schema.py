@@ -225,7 +225,16 @@ oidc_auth_request = {
                          'pattern': '^https?://[^\\s]+$'},
         'mapping_name': {'type': 'string', 'minLength': 1,
                          'maxLength': 255},
-        'scope': common_schema.scope,
+        'mapping_id': {'type': 'string', 'minLength': 1, 'maxLength': 64,
+                       'description': 'The mapping by ID (as the Rust '
+                                      'Keystone-NG clients send it); '
+                                      'mapping_name wins when both are '
+                                      'given.'},
+        'scope': dict(common_schema.scope,
+                      description='The v3 scope of the token the callback '
+                                  'returns: project or domain (a '
+                                  'federated token cannot be system '
+                                  'scoped).'),
     },
     'additionalProperties': False,
 }
@@ -234,4 +243,23 @@ oidc_auth_response = {
     'type': 'object',
     'required': ['auth_url'],
     'properties': {'auth_url': {'type': 'string'}},
+}
+
+oidc_callback_request = {
+    'type': 'object',
+    'description': 'What the identity provider appended to redirect_uri: '
+                   'state and code, or state and an OAuth2 error.',
+    'required': ['state'],
+    'properties': {
+        'state': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'code': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
+        'error': {'type': 'string', 'maxLength': 255},
+        'error_description': {'type': 'string', 'maxLength': 1024},
+        'iss': {'type': 'string', 'maxLength': 2048,
+                'description': 'RFC 9207 issuer identification; checked '
+                               'when present.'},
+        'session_state': {'type': 'string', 'maxLength': 1024},
+    },
+    'oneOf': [{'required': ['code']}, {'required': ['error']}],
+    'additionalProperties': False,
 }

@@ -211,9 +211,3 @@ auth_method_payload = {
                        user=user_reference,
                        credential=authentication_response),
 }
-
-token_response = {
-    'type': 'object',
-    'required': ['token'],
-    'properties': {'token': {'type': 'object'}},
-}

@@ -8,7 +8,9 @@
 //                                 client_credentials; client_secret_basic
 //   workload-1 / workload-secret  client_credentials (a CI job, a pod)
 // Access tokens for the resource https://keystone.test are RS256 JWTs with aud
-// "keystone". A fixed user: alice / alice-pass, groups devs and ops.
+// "keystone". Users: alice / alice-pass (groups devs and ops), bob / bob-pass
+// (group ops). Test control, loopback only: PUT /test/accounts/<id>/groups
+// with a JSON list sets what the IdP asserts for that user from then on.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -36,9 +38,15 @@ const jwks = {
   ],
 };
 
-const ALICE = {
-  sub: 'alice', preferred_username: 'alice', name: 'Alice Example',
-  email: 'alice@example.test', email_verified: true, groups: ['devs', 'ops'],
+function account(sub, name, groups) {
+  return {
+    password: `${sub}-pass`,
+    claims: { sub, preferred_username: sub, name, email: `${sub}@example.test`, email_verified: true, groups },
+  };
+}
+const ACCOUNTS = {
+  alice: account('alice', 'Alice Example', ['devs', 'ops']),
+  bob: account('bob', 'Bob Example', ['ops']),
 };
 
 const configuration = {
@@ -66,7 +74,8 @@ const configuration = {
     email: ['email', 'email_verified'], groups: ['groups'],
   },
   conformIdTokenClaims: false,
-  findAccount: (ctx, id) => (id === 'alice' ? { accountId: id, claims: () => ALICE } : undefined),
+  findAccount: (ctx, id) => (Object.hasOwn(ACCOUNTS, id)
+    ? { accountId: id, claims: () => ({ ...ACCOUNTS[id].claims }) } : undefined),
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -111,8 +120,9 @@ async function interaction(req, res) {
       req.on('data', (chunk) => { data += chunk; });
       req.on('end', () => resolve(new URLSearchParams(data)));
     });
-    if (body.get('username') === 'alice' && body.get('password') === 'alice-pass') {
-      await provider.interactionFinished(req, res, { login: { accountId: 'alice' } },
+    const user = body.get('username');
+    if (Object.hasOwn(ACCOUNTS, user) && body.get('password') === ACCOUNTS[user].password) {
+      await provider.interactionFinished(req, res, { login: { accountId: user } },
         { mergeWithLastSubmission: false });
     } else {
       res.writeHead(401, { 'Content-Type': 'text/html' });
@@ -127,10 +137,30 @@ async function interaction(req, res) {
   return true;
 }
 
+// Test control: change the groups the IdP asserts for a user.
+async function control(req, res) {
+  const match = req.url.match(/^\/test\/accounts\/([^/?]+)\/groups$/);
+  if (!match || req.method !== 'PUT') return false;
+  const body = await new Promise((resolve) => {
+    let data = '';
+    req.on('data', (chunk) => { data += chunk; });
+    req.on('end', () => resolve(data));
+  });
+  const groups = JSON.parse(body);
+  if (!Object.hasOwn(ACCOUNTS, match[1]) || !Array.isArray(groups)) {
+    res.writeHead(400);
+  } else {
+    ACCOUNTS[match[1]].claims.groups = groups;
+    res.writeHead(204);
+  }
+  res.end();
+  return true;
+}
+
 const callback = provider.callback();
 http.createServer(async (req, res) => {
   try {
-    if (!(await interaction(req, res))) callback(req, res);
+    if (!(await control(req, res)) && !(await interaction(req, res))) callback(req, res);
   } catch (err) {
     res.writeHead(500, { 'Content-Type': 'text/plain' });
     res.end(String(err));

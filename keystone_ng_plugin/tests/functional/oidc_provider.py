@@ -72,3 +72,9 @@ class OIDCProvider:
                                 'scope': scope}, timeout=10)
         r.raise_for_status()
         return r.json()['access_token']
+
+    def set_groups(self, user: str, groups: list):
+        """What the IdP asserts as the user's groups from now on."""
+        r = requests.put('%s/test/accounts/%s/groups' % (self.issuer, user),
+                         json=groups, timeout=10)
+        assert r.status_code == 204, r.text

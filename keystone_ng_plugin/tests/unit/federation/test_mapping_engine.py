@@ -47,6 +47,12 @@ class MappingEngineTest(testtools.TestCase):
         self.assertEqual('dom-1', engine.apply_mapping(
             _mapping(domain_id=None, domain_id_claim='tenant'), IDP,
             CLAIMS).domain_id)
+        self.assertEqual('dom-1', engine.apply_mapping(
+            _mapping(domain_id=None, domain_id_claim='tenant'), IDP,
+            CLAIMS, default_domain_id='dom-v3').domain_id)
+        self.assertEqual('dom-v3', engine.apply_mapping(
+            _mapping(domain_id=None), IDP, CLAIMS,
+            default_domain_id='dom-v3').domain_id)
         self.assertRaises(engine.MappingRejected, engine.apply_mapping,
                           _mapping(domain_id=None), IDP, CLAIMS)
 

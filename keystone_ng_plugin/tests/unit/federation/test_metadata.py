@@ -34,6 +34,9 @@ def _jwk(key, kid):
     return jwk
 
 
+WELL_KNOWN = '/.well-known/openid-configuration'
+
+
 class FakeIdP(http.server.BaseHTTPRequestHandler):
     """An identity provider's metadata endpoints on loopback (a stand-in
     for unit tests; the functional tests use a real OpenID provider)."""
@@ -82,7 +85,7 @@ class MetadataTest(testtools.TestCase):
             return json.dumps(self.jwks).encode()
 
         FakeIdP.routes = {
-            '/discovery': (200, json.dumps({
+            WELL_KNOWN: (200, json.dumps({
                 'issuer': self.base, 'jwks_uri': self.base + '/jwks',
                 'authorization_endpoint': self.base + '/auth'}).encode()),
             '/jwks': (200, jwks_body),
@@ -95,7 +98,7 @@ class MetadataTest(testtools.TestCase):
         metadata.forget()
         self.addCleanup(metadata.forget)
         self.idp = {'id': 'idp1', 'bound_issuer': None,
-                    'oidc_discovery_url': self.base + '/discovery',
+                    'oidc_discovery_url': self.base + WELL_KNOWN,
                     'jwks_url': None, 'jwt_validation_pubkeys': None}
 
     def _token(self, key, kid):
@@ -108,7 +111,19 @@ class MetadataTest(testtools.TestCase):
         self.assertEqual(self.base, metadata.issuer(self.idp))
         self.idp['bound_issuer'] = 'https://other.example'
         metadata.forget()
-        self.assertRaises(metadata.MetadataError, metadata.discovery,
+        self.assertRaises(metadata.IssuerMismatch, metadata.discovery,
+                          self.idp)
+
+    def test_issuer_url_works_as_discovery_url(self):
+        # As the Rust Keystone-NG takes it: the issuer, well-known appended.
+        self.idp['oidc_discovery_url'] = self.base + '/'
+        self.assertEqual(self.base, metadata.issuer(self.idp))
+
+    def test_discovery_issuer_must_be_the_url_prefix(self):
+        # OpenID Connect Discovery 1.0 section 4.3.
+        FakeIdP.routes['/tenant' + WELL_KNOWN] = FakeIdP.routes[WELL_KNOWN]
+        self.idp['oidc_discovery_url'] = self.base + '/tenant' + WELL_KNOWN
+        self.assertRaises(metadata.IssuerMismatch, metadata.discovery,
                           self.idp)
 
     def test_hardened_fetch(self):
@@ -129,7 +144,7 @@ class MetadataTest(testtools.TestCase):
         self.conf.config(group='ng_federation',
                          allow_insecure_loopback=False)
         self.assertRaises(metadata.MetadataError, metadata.check_url,
-                          self.base + '/discovery')
+                          self.base + WELL_KNOWN)
 
     def test_token_verified_and_jwks_cached(self):
         for _ in range(3):

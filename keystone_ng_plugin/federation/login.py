@@ -1,0 +1,241 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""From a verified federated identity to a keystone token.
+
+Everything goes through keystone's own machinery, as its v3 ``mapped`` auth
+method does, so that v3 federation and the plugin agree on who a user is:
+
+* the user is a shadow user (``identity_api.shadow_federated_user``): its ID
+  is keystone's ``sha256(domain_id, 'user', unique_id)`` public ID, with a
+  ``federated_user`` row for (IdP, protocol, unique ID);
+* groups named by the IdP are looked up by name in the user's domain, created
+  when missing, and joined through keystone's expiring group membership
+  (``[federation] default_authorization_ttl``): a login refreshes them and
+  drops memberships the IdP no longer asserts;
+* the token is a federated token (identity provider, protocol and group IDs
+  in the payload), so its roles are those of the groups plus the user's own,
+  as for any v3 federated token.
+"""
+
+import typing as ty
+from urllib import parse
+
+from oslo_db import exception as db_exception
+from oslo_log import log
+from pycadf import cadftaxonomy as taxonomy
+
+from keystone.auth import core as auth_core
+from keystone.common import driver_hints
+from keystone.common import provider_api
+from keystone.common import sql as ks_sql
+from keystone import exception
+from keystone.federation import constants as federation_constants
+from keystone import notifications
+
+import keystone_ng_plugin.conf
+from keystone_ng_plugin.federation import mapping_engine
+
+CONF = keystone_ng_plugin.conf.CONF
+LOG = log.getLogger(__name__)
+PROVIDERS = provider_api.ProviderAPIs
+
+# The keystone v3 protocols every plugin IdP has. Shadow users hang off
+# "oidc" (federated_user has a foreign key to the protocol); a token names
+# the protocol of the flow that issued it.
+PROTOCOL_OIDC = 'oidc'
+PROTOCOL_JWT = 'jwt'
+PROTOCOLS = (PROTOCOL_OIDC, PROTOCOL_JWT)
+# The auth method names a federated token may carry, in order of preference:
+# "openid" as a v3 OIDC login through mod_auth_openidc shows, else keystone's
+# generic "mapped". One of them must be in [auth] methods.
+TOKEN_METHODS = ('openid', 'mapped')
+
+
+def token_method() -> str:
+    """The auth method name the plugin's federated tokens carry.
+
+    Raises:
+        ValidationError: neither openid nor mapped in [auth] methods.
+    """
+    for method in TOKEN_METHODS:
+        if method in CONF.auth.methods:
+            return method
+    raise exception.ValidationError(
+        message='Federated login needs "openid" or "mapped" in '
+                '[auth] methods.')
+
+
+def check_scope(scope: ty.Optional[dict]):
+    """Refuse scopes a federated token cannot have (before the IdP trip).
+
+    Keystone has no system-scoped federated token format.
+    """
+    if scope and 'system' in scope:
+        raise exception.ValidationError(
+            message='A federated login cannot be system scoped; ask for a '
+                    'project or domain scope.')
+
+
+def idp_domain_id(idp_id: str) -> str:
+    """The domain of keystone's v3 IdP: its users' domain by default.
+
+    For a global plugin IdP this is the domain keystone created for it, as
+    for any v3 IdP without a domain.
+    """
+    return PROVIDERS.federation_api.get_idp(idp_id)['domain_id']
+
+
+def _refuse(reason: str):
+    raise exception.Unauthorized(reason)
+
+
+def _enabled_domain(domain_id: str):
+    try:
+        domain = PROVIDERS.resource_api.get_domain(domain_id)
+    except exception.DomainNotFound:
+        _refuse('the mapped domain %s does not exist' % domain_id)
+    if not domain.get('enabled', True):
+        _refuse('the mapped domain %s is disabled' % domain_id)
+
+
+def _group_ids(names: tuple[str, ...], domain_id: str) -> list[str]:
+    """IDs of the named groups in the domain, creating missing ones."""
+    ids = []
+    for name in names:
+        try:
+            group = PROVIDERS.identity_api.get_group_by_name(name, domain_id)
+        except exception.GroupNotFound:
+            try:
+                group = PROVIDERS.identity_api.create_group({
+                    'name': name, 'domain_id': domain_id,
+                    'description': 'Created by a federated login'})
+            except exception.Conflict:
+                # Another login created it meanwhile.
+                group = PROVIDERS.identity_api.get_group_by_name(
+                    name, domain_id)
+        ids.append(group['id'])
+    return ids
+
+
+def shadow_user(idp_id: str,
+                identity: mapping_engine.Identity) -> tuple[dict, list]:
+    """The keystone user and group IDs of a federated identity.
+
+    Creates or updates the shadow user and its expiring group memberships
+    in one transaction: a failure leaves no half-written rows. The
+    federated_user row is under the v3 protocol ``oidc`` whichever flow
+    logs the user in: one IdP subject is one keystone user.
+
+    Raises:
+        Unauthorized: the domain does not exist or is disabled, or the
+            user was disabled by an administrator.
+        Conflict: keystone's ID for this subject in this domain belongs to
+            a user of another identity provider (or a local user).
+    """
+    _enabled_domain(identity.domain_id)
+    user = {'id': parse.quote(identity.unique_id),
+            'name': identity.user_name,
+            'domain': {'id': identity.domain_id}}
+    for attempt in (1, 2):
+        try:
+            with ks_sql.session_for_write():
+                group_ids = _group_ids(identity.group_names,
+                                       identity.domain_id)
+                shadow = PROVIDERS.identity_api.shadow_federated_user(
+                    idp_id, PROTOCOL_OIDC, user, group_ids=group_ids)
+            break
+        except (exception.Conflict, db_exception.DBDuplicateEntry):
+            # Two first logins of the same user may race: the second try
+            # finds the row the first wrote. Anything else is a clash.
+            if attempt == 2:
+                LOG.warning('federated user %s of identity provider %s '
+                            'clashes with an existing user of domain %s',
+                            identity.unique_id, idp_id, identity.domain_id)
+                raise exception.Conflict(
+                    type='user',
+                    details='keystone\'s ID for this user of the identity '
+                            'provider is taken by another user of its '
+                            'domain (another identity provider or a local '
+                            'user): give each identity provider its own '
+                            'domain')
+    if not shadow.get('enabled', True):
+        _refuse('federated user %s is disabled' % shadow['id'])
+    return shadow, group_ids
+
+
+def delete_shadow_users(idp_id: str):
+    """Delete the users an identity provider's logins made (with their
+    assignments, memberships and credentials, through keystone)."""
+    hints = driver_hints.Hints()
+    hints.add_filter('idp_id', idp_id)
+    user_ids = {ref['user_id'] for ref in
+                PROVIDERS.shadow_users_api.list_federated_users_info(hints)}
+    for user_id in user_ids:
+        others = [ref for ref in
+                  PROVIDERS.shadow_users_api.get_federated_objects(user_id)
+                  if ref['idp_id'] != idp_id]
+        if others:
+            continue
+        try:
+            PROVIDERS.identity_api.delete_user(user_id)
+        except exception.UserNotFound:
+            pass
+
+
+def issue_token(idp_id: str, protocol: str, mapping: dict,
+                identity: mapping_engine.Identity,
+                scope: ty.Optional[dict] = None):
+    """A keystone token for a federated identity (a TokenModel).
+
+    The scope is the one asked for, else the mapping's token_project_id,
+    else none (an unscoped federated token). A project or domain scope
+    needs a role there, from the groups or the user's own assignments, as
+    keystone requires for any token.
+
+    Raises:
+        Unauthorized: no role on the scope, user or domain refused.
+        ValidationError: scope malformed or not allowed.
+    """
+    check_scope(scope)
+    if not scope and mapping.get('token_project_id'):
+        scope = {'project': {'id': mapping['token_project_id']}}
+    method = token_method()
+    user_id = None
+    group_ids: list = []
+    outcome = taxonomy.OUTCOME_FAILURE
+    token = None
+    try:
+        user, group_ids = shadow_user(idp_id, identity)
+        user_id = user['id']
+        auth = {'identity': {'methods': [method], method: {}}}
+        if scope:
+            auth['scope'] = scope
+        auth_info = auth_core.AuthInfo.create(auth=auth, scope_only=True)
+        auth_context = auth_core.AuthContext(method_names=[method], bind={})
+        auth_context.update({
+            'user_id': user_id, 'group_ids': group_ids,
+            federation_constants.IDENTITY_PROVIDER: idp_id,
+            federation_constants.PROTOCOL: protocol})
+        domain_id, project_id, _trust, _unscoped, system = (
+            auth_info.get_scope())
+        try:
+            token = PROVIDERS.token_provider_api.issue_token(
+                user_id, [method], system=system, project_id=project_id,
+                domain_id=domain_id, auth_context=auth_context)
+        except (exception.DomainNotFound, exception.ProjectNotFound):
+            _refuse('the scope or the user\'s domain is not available')
+        outcome = taxonomy.OUTCOME_SUCCESS
+        return token
+    finally:
+        notifications.send_saml_audit_notification(
+            'authenticate', user_id, group_ids, idp_id, protocol,
+            token.audit_id if token else None, outcome)
