@@ -64,8 +64,6 @@ class MappingManager:
                 ref.get('bound_claims')):
             _invalid('a jwt mapping must bind bound_audiences, '
                      'bound_subject or bound_claims')
-        if not ref.get('domain_id') and not ref.get('domain_id_claim'):
-            _invalid('a mapping without domain_id needs domain_id_claim')
         for field in NOT_YET:
             if ref.get(field):
                 _invalid('%s is not supported yet' % field)

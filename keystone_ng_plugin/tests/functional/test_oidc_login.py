@@ -253,6 +253,18 @@ def test_login_makes_a_shadow_user_and_a_federated_token(keystone, admin,
                           'WHERE idp_id = :idp', idp=idp['id'])) == 1
 
 
+def test_global_idp_users_land_in_keystones_idp_domain(keystone, admin,
+                                                       oidc_provider):
+    """A global IdP whose mapping names no domain: as v3 federation does,
+    users go to the domain keystone made for the v3 IdP."""
+    with _idp(admin, oidc_provider, domain_id=None) as idp:
+        v3 = admin.get('/OS-FEDERATION/identity_providers/' + idp['id'],
+                       status=200).json()['identity_provider']
+        user = _login(keystone, idp).json()['token']['user']
+        assert user['domain']['id'] == v3['domain_id']
+        assert user['id'] == _keystone_user_id(v3['domain_id'], 'alice')
+
+
 def test_scoped_login_with_roles_from_groups(keystone, admin, oidc_provider):
     with _idp(admin, oidc_provider) as idp:
         domain_id = idp['domain_id']

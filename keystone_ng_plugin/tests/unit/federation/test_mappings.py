@@ -80,8 +80,10 @@ class MappingTest(test_identity_providers.IdentityProviderTest):
         m = self.mapping(idp_id=self.global_idp['id'],
                          domain_id_claim='tenant')
         self.assertIsNone(m['domain_id'])
-        # A shared mapping must say where the user's domain comes from.
-        self.mapping(idp_id=self.global_idp['id'], status=BAD)
+        # Without either, users land in the domain keystone made for the
+        # v3 IdP, as with v3 federation.
+        self.assertIsNone(self.mapping(idp_id=self.global_idp['id'],
+                                       name='plain')['domain_id'])
 
     def test_unknown_idp_and_later_features_are_400(self):
         self.mapping(idp_id='nope', status=BAD)
