@@ -9,25 +9,20 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Federation objects: /v4/federation/identity_providers and /mappings.
+"""Federation: /v4/federation/identity_providers, /mappings, OIDC login.
 
-Both are the same CRUD shape (keystone style: policy with the object as
-target, lists filtered item by item through the show rule), built by
-:func:`crud_resources`.
+Identity providers and mappings are the same CRUD shape
+(:func:`keystone_ng_plugin.common.crud.crud_resources`).
 """
 
-import dataclasses
 import http.client
-import typing as ty
 
 import flask
 
-from keystone.common import rbac_enforcer
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
-from keystone_ng_plugin.common import discovery
-from keystone_ng_plugin.common import policy
+from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.federation import core
@@ -36,108 +31,9 @@ from keystone_ng_plugin.federation import mapping
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
 
-ENFORCER = rbac_enforcer.RBACEnforcer
-
-
-@dataclasses.dataclass(frozen=True)
-class Kind:
-    """What differs between the federation collections."""
-
-    member: str                       # identity_provider
-    plural: str                       # identity_providers
-    id_param: str                     # idp_id
-    title: str                        # identity provider
-    manager: ty.Callable
-    target: ty.Callable[[dict], dict]
-    view: ty.Callable[[dict], dict]
-    schemas: dict                     # create, update, one, many, query
-    filters: tuple[str, ...]
-    create_doc: str
-
-
-def crud_resources(kind: Kind):
-    """(collection resource, member resource) classes for a kind."""
-    rule = 'identity:ng:%s:' % kind.member
-    tags = (kind.plural,)
-
-    def enforce(action, object_id):
-        found = {}
-
-        def build_target():
-            found['ref'] = kind.manager().get(object_id)
-            return kind.target(found['ref'])
-
-        ENFORCER.enforce_call(action=rule + action,
-                              build_target=build_target)
-        return found.get('ref') or kind.manager().get(object_id)
-
-    class Collection(ks_flask.ResourceBase):
-
-        @ng_api.operation(summary='Create %s' % kind.title, status=201,
-                          tags=tags, errors=(409,),
-                          description=kind.create_doc)
-        @validation.request_body_schema(kind.schemas['create'])
-        @validation.response_body_schema(kind.schemas['one'])
-        def post(self):
-            ref = flask.request.get_json()[kind.member]
-            ENFORCER.enforce_call(action=rule + 'create',
-                                  build_target=lambda: kind.target(ref))
-            created = kind.manager().create(ref)
-            return {kind.member: kind.view(created)}, http.client.CREATED
-
-        @ng_api.operation(summary='List %ss' % kind.title, tags=tags,
-                          description='Only those the caller may see: '
-                                      'global ones and those of their '
-                                      'domain.')
-        @validation.request_query_schema(kind.schemas['query'])
-        @validation.response_body_schema(kind.schemas['many'])
-        def get(self):
-            ENFORCER.enforce_call(action=rule + 'list')
-            filters = {k: flask.request.args[k] for k in kind.filters
-                       if k in flask.request.args}
-            visible = [kind.view(ref)
-                       for ref in kind.manager().list(**filters)
-                       if policy.allowed(rule + 'get', kind.target(ref))]
-            return {kind.plural: visible,
-                    'links': {'self': discovery.v4_url(
-                        'federation/' + kind.plural),
-                        'next': None, 'previous': None}}
-
-    class Member(ks_flask.ResourceBase):
-
-        @ng_api.operation(summary='Show %s' % kind.title, tags=tags,
-                          errors=(404,))
-        @validation.response_body_schema(kind.schemas['one'])
-        def get(self, **path):
-            object_id = path[kind.id_param]
-            return {kind.member: kind.view(enforce('get', object_id))}
-
-        @ng_api.operation(summary='Update %s' % kind.title, tags=tags,
-                          errors=(404, 409),
-                          description='Fields to change; null clears.')
-        @validation.request_body_schema(kind.schemas['update'])
-        @validation.response_body_schema(kind.schemas['one'])
-        def put(self, **path):
-            object_id = path[kind.id_param]
-            enforce('update', object_id)
-            changes = flask.request.get_json()[kind.member]
-            return {kind.member: kind.view(
-                kind.manager().update(object_id, changes))}
-
-        @ng_api.operation(summary='Delete %s' % kind.title, status=204,
-                          tags=tags, errors=(404,))
-        def delete(self, **path):
-            object_id = path[kind.id_param]
-            enforce('delete', object_id)
-            kind.manager().delete(object_id)
-            return None, http.client.NO_CONTENT
-
-    Collection.__name__ = kind.member.title().replace('_', '') + 's'
-    Member.__name__ = kind.member.title().replace('_', '')
-    return Collection, Member
-
-
-IDENTITY_PROVIDER = Kind(
+VISIBLE = ('Only those the caller may see: global ones and those of their '
+           'domain.')
+IDENTITY_PROVIDER = crud.Kind(
     member='identity_provider', plural='identity_providers',
     id_param='idp_id',
     title='an identity provider', manager=core.get_manager,
@@ -147,12 +43,13 @@ IDENTITY_PROVIDER = Kind(
              'one': schema.identity_provider_response,
              'many': schema.identity_providers_response,
              'query': schema.identity_providers_query},
-    filters=('name', 'domain_id'),
+    filters=('name', 'domain_id'), path='federation/identity_providers',
+    list_doc=VISIBLE,
     create_doc='A global IdP (no domain_id) or one owned by a domain. A '
                'keystone v3 identity provider with the same ID is created '
                'with it (remote ID: bound_issuer), so v3 tooling sees it. '
                'oidc_client_secret is write-only.')
-MAPPING = Kind(
+MAPPING = crud.Kind(
     member='mapping', plural='mappings', id_param='mapping_id',
     title='a federation mapping',
     manager=mapping.get_manager, target=mapping.policy_target,
@@ -163,6 +60,7 @@ MAPPING = Kind(
              'many': schema.mappings_response,
              'query': schema.mappings_query},
     filters=('name', 'idp_id', 'domain_id', 'type'),
+    path='federation/mappings', list_doc=VISIBLE,
     create_doc='How identities of an IdP become keystone users: claims for '
                'the user ID, name, domain and groups, what the token must '
                'be bound to, and the project the token is scoped to.')
@@ -230,8 +128,8 @@ class OIDCCallbackAPI(ng_api.V4APIBase):
     ]
 
 
-def _api(kind: Kind, extra=()):
-    collection, member = crud_resources(kind)
+def _api(kind: crud.Kind, extra=()):
+    collection, member = crud.crud_resources(kind)
 
     class API(ng_api.V4APIBase):
         _name = 'ng_' + kind.plural
