@@ -129,16 +129,11 @@ class OIDCCallbackAPI(ng_api.V4APIBase):
 
 
 def _api(kind: crud.Kind, extra=()):
-    collection, member = crud.crud_resources(kind)
-
     class API(ng_api.V4APIBase):
         _name = 'ng_' + kind.plural
         _import_name = __name__
-        url_prefix = '/v4/federation/' + kind.plural
-        resource_mapping = [
-            ng_api.resource(collection, ''),
-            ng_api.resource(member, '/<string:%s>' % kind.id_param),
-        ] + list(extra)
+        url_prefix = '/v4/' + kind.path
+        resource_mapping = crud.routes(kind) + list(extra)
     return API
 
 

@@ -69,10 +69,46 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
     yield ('keystone conf.constants._DEFAULT_AUTH_METHODS',
            isinstance(getattr(constants, '_DEFAULT_AUTH_METHODS', None),
                       list))
+    yield from _token_requirements()
     yield ('keystone cmd.cli.CMDS list with DbSync/DbVersion/BaseApp',
            isinstance(getattr(cli, 'CMDS', None), list)
            and all(hasattr(cli, name)
                    for name in ('DbSync', 'DbVersion', 'BaseApp', 'main')))
+
+
+def _token_requirements() -> ty.Iterator[tuple[str, bool]]:
+    """What restricted tokens rely on (keystone_ng_plugin.token)."""
+    from keystone.api._shared import delegation
+    from keystone.auth.plugins import token as token_method
+    from keystone.models import token_model
+    from keystone.token.providers.fernet import core as fernet
+    from keystone.token import token_formatters as tf
+
+    yield ('keystone TokenModel.roles is a class property',
+           isinstance(token_model.TokenModel.__dict__.get('roles'),
+                      property))
+    yield ('keystone TokenModel.mint checks roles of scoped tokens',
+           all(callable(getattr(token_model.TokenModel, name, None))
+               for name in ('mint', '_validate_project_scope')))
+    yield ('keystone fernet Provider.generate_id_and_issued_at',
+           callable(getattr(fernet.Provider, 'generate_id_and_issued_at',
+                            None)))
+    yield ('keystone fernet TokenFormatter pack/unpack/validate_token',
+           all(callable(getattr(tf.TokenFormatter, name, None)) for name in
+               ('pack', 'unpack', 'validate_token', 'creation_time')))
+    yield ('keystone fernet payload version 11 is free',
+           all(cls.version != 11 for cls in tf._PAYLOAD_CLASSES))
+    yield ('keystone fernet BasePayload conversion helpers',
+           all(callable(getattr(tf.BasePayload, name, None)) for name in (
+               'attempt_convert_uuid_hex_to_bytes', '_convert_or_decode',
+               '_convert_time_string_to_float',
+               '_convert_float_to_time_string',
+               'random_urlsafe_str_to_bytes', 'base64_encode')))
+    yield ('keystone delegation guard treats "restricted" as delegated',
+           callable(getattr(delegation, 'is_delegated_method', None)) and
+           'restricted' not in delegation.primary_auth_methods())
+    yield ('keystone token auth method Token._get_token_ref',
+           callable(getattr(token_method.Token, '_get_token_ref', None)))
 
 
 def keystone_version() -> str:

@@ -36,7 +36,7 @@ ENFORCER = rbac_enforcer.RBACEnforcer
 
 @dataclasses.dataclass(frozen=True)
 class Kind:
-    """What differs between the federation collections."""
+    """What differs between the plugin's CRUD collections."""
 
     member: str                       # identity_provider
     plural: str                       # identity_providers
@@ -51,12 +51,19 @@ class Kind:
     list_doc: str
     path: str                         # under /v4: federation/mappings
     policy_member: str = ''           # identity:ng:<this>:<action>
+    # called after the policy check of create, update and delete (may
+    # raise)
+    before_write: ty.Optional[ty.Callable[[], None]] = None
 
 
 def crud_resources(kind: Kind):
     """(collection resource, member resource) classes for a kind."""
     rule = 'identity:ng:%s:' % (kind.policy_member or kind.member)
     tags = (kind.plural,)
+
+    def before_write():
+        if kind.before_write is not None:
+            kind.before_write()
 
     def enforce(action, object_id):
         found = {}
@@ -80,6 +87,7 @@ def crud_resources(kind: Kind):
             ref = flask.request.get_json()[kind.member]
             ENFORCER.enforce_call(action=rule + 'create',
                                   build_target=lambda: kind.target(ref))
+            before_write()
             created = kind.manager().create(ref)
             return {kind.member: kind.view(created)}, http.client.CREATED
 
@@ -115,6 +123,7 @@ def crud_resources(kind: Kind):
         def put(self, **path):
             object_id = path[kind.id_param]
             enforce('update', object_id)
+            before_write()
             changes = flask.request.get_json()[kind.member]
             return {kind.member: kind.view(
                 kind.manager().update(object_id, changes))}
@@ -124,9 +133,17 @@ def crud_resources(kind: Kind):
         def delete(self, **path):
             object_id = path[kind.id_param]
             enforce('delete', object_id)
+            before_write()
             kind.manager().delete(object_id)
             return None, http.client.NO_CONTENT
 
     Collection.__name__ = kind.member.title().replace('_', '') + 's'
     Member.__name__ = kind.member.title().replace('_', '')
     return Collection, Member
+
+
+def routes(kind: Kind) -> list:
+    """The collection ('') and member ('/<id>') routes of a kind."""
+    collection, member = crud_resources(kind)
+    return [ng_api.resource(collection, ''),
+            ng_api.resource(member, '/<string:%s>' % kind.id_param)]

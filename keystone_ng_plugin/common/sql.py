@@ -54,8 +54,9 @@ class RecordStore:
 
     Subclasses set ``model``, ``fields`` (returned as stored),
     ``json_fields`` (lists and objects, stored as JSON text), ``noun`` (for
-    404 messages) and ``conflict`` (the 409 message, formatted with the
-    values). ``prepare`` may derive columns before a write.
+    404 messages), ``conflict`` (the 409 message, formatted with the
+    values) and ``order_by`` (list order). ``prepare`` may derive columns
+    before a write.
     """
 
     model: ty.Any
@@ -63,6 +64,7 @@ class RecordStore:
     json_fields: tuple = ()
     noun = 'record'
     conflict = 'it exists already'
+    order_by: tuple = ('name', 'id')
 
     def prepare(self, row, values: dict):
         """Derive columns from the values being written (default: none)."""
@@ -117,10 +119,10 @@ class RecordStore:
             return self._to_dict(row)
 
     def list(self, **filters) -> list:
-        """Rows whose columns equal the filters, by name then ID."""
+        """Rows whose columns equal the filters, in ``order_by`` order."""
         with session_for_read() as session:
-            query = sa.select(self.model).order_by(self.model.name,
-                                                   self.model.id)
+            query = sa.select(self.model).order_by(
+                *(getattr(self.model, column) for column in self.order_by))
             for field, value in filters.items():
                 query = query.where(getattr(self.model, field) == value)
             return [self._to_dict(r)

@@ -17,5 +17,6 @@ from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.federation.backends import mapping_sql  # noqa
 from keystone_ng_plugin.federation.backends import sql as federation_sql  # noqa
 from keystone_ng_plugin.passkey.backends import sql as passkey_sql  # noqa
+from keystone_ng_plugin.restriction.backends import sql as restriction_sql  # noqa
 
 metadata = sql.metadata

@@ -20,8 +20,9 @@ import itertools
 
 from keystone_ng_plugin.policies import federation
 from keystone_ng_plugin.policies import passkey
+from keystone_ng_plugin.policies import restriction
 
-_MODULES: list = [passkey, federation]
+_MODULES: list = [passkey, federation, restriction]
 
 
 def list_rules():

@@ -164,13 +164,16 @@ class Deployment:
                 'use_stderr': 'false',
             },
             'database': {'connection': self.database_url},
-            'token': {'provider': 'fernet'},
+            # The plugin's fernet provider and token method: restricted
+            # tokens; every other token is an ordinary fernet token.
+            'token': {'provider': 'ngfernet'},
             'fernet_tokens': {'key_repository': self.path('fernet-keys')},
             'fernet_receipts': {'key_repository': self.path('receipt-keys')},
             'credential': {'key_repository': self.path('credential-keys')},
             'auth': {
                 'methods': ','.join(
                     KEYSTONE_AUTH_METHODS + PLUGIN_AUTH_METHODS),
+                'token': 'ngrestricted',
             },
             'oslo_policy': {'policy_file': self.path('policy.yaml')},
             # Browsers allow WebAuthn on http only for localhost: the

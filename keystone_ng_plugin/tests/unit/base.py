@@ -46,6 +46,10 @@ class TestCase(test_v3.RestfulTestCase):
         self.config_fixture.config(
             group='passkey', relying_party_id='localhost',
             origins=['http://localhost'])
+        # The plugin's provider and token method (restricted tokens); for
+        # every other token they are keystone's fernet and token method.
+        self.config_fixture.config(group='token', provider='ngfernet')
+        self.config_fixture.config(group='auth', token='ngrestricted')
 
     def load_backends(self):
         super().load_backends()

@@ -60,7 +60,7 @@ class DeploymentTest(testtools.TestCase):
         config = dep.config()
         self.assertEqual('4', config['identity']['password_hash_rounds'])
         self.assertEqual('600', config['token']['expiration'])
-        self.assertEqual('fernet', config['token']['provider'])
+        self.assertEqual('ngfernet', config['token']['provider'])
 
     def test_admin_password_generated_once_and_private(self):
         first = self.dep.ensure_admin_password()
