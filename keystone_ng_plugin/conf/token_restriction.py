@@ -22,22 +22,12 @@ max_ttl = cfg.IntOpt(
          'restriction\'s own max_ttl may shorten it; a restricted token '
          'never outlives the token it was made from.')
 
-caching = cfg.BoolOpt(
-    'caching', default=True,
-    help='Cache restrictions in keystone\'s cache ([cache] enabled must be '
-         'true too). Updating or deleting a restriction invalidates the '
-         'entry and keystone\'s token cache.')
-
-cache_time = cfg.IntOpt(
-    'cache_time', min=0,
-    help='Seconds to cache restrictions; default: [cache] expiration_time.')
-
 GROUP = cfg.OptGroup(
     GROUP_NAME, title='Restricted tokens',
     help='Token restrictions narrow the roles, project and lifetime of '
          'keystone tokens. They need [token] provider = ngfernet.')
 
-ALL_OPTS = [max_ttl, caching, cache_time]
+ALL_OPTS = [max_ttl]
 
 
 def register_opts(conf):

@@ -37,7 +37,6 @@ from oslo_log import log
 from oslo_utils import timeutils
 
 from keystone.api._shared import delegation
-from keystone.common import cache
 from keystone.common import driver_hints
 from keystone.common import provider_api
 from keystone.common import utils as ks_utils
@@ -50,7 +49,6 @@ from keystone_ng_plugin.restriction.backends import sql as backend_sql
 CONF = keystone_ng_plugin.conf.CONF
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
-MEMOIZE = cache.get_memoization_decorator(group='token_restriction')
 
 # The auth method name every restricted token carries (never a login
 # method, never primary).
@@ -213,29 +211,28 @@ class Manager:
 
     # -- for tokens ---------------------------------------------------------
 
-    @MEMOIZE
+    # Not cached in keystone's cache on purpose: keystone's request-local
+    # cache layer can serve a value of the previous request of a worker
+    # before the new request's context exists (the token validation of
+    # AuthContextMiddleware), which would let a changed or deleted
+    # restriction work once more. One primary-key read per validation.
     def get_cached(self, restriction_id: str) -> ty.Optional[dict]:
-        """The restriction, or None if it was deleted (cached)."""
+        """The restriction, or None if it was deleted."""
         try:
             return self.driver.get(restriction_id)
         except exception.NotFound:
             return None
 
-    @MEMOIZE
-    def allowed_role_ids(self, restriction_id: str) -> frozenset:
-        """The restriction's roles with the roles they imply (cached)."""
-        ref = self.get_cached(restriction_id)
-        if ref is None:
-            return frozenset()
+    @staticmethod
+    def allowed_role_ids(ref: dict) -> frozenset:
+        """The restriction's roles with the roles they imply."""
         expanded = PROVIDERS.assignment_api.add_implied_roles(
             [{'role_id': role_id} for role_id in ref['role_ids']])
         return frozenset(r['role_id'] for r in expanded)
 
     def _forget(self, restriction_id: str):
-        self.get_cached.invalidate(self, restriction_id)
-        self.allowed_role_ids.invalidate(self, restriction_id)
-        # Tokens keystone cached keep no copy of the restriction, but a
-        # validation result may be cached: drop them so a change applies.
+        # Tokens keep no copy of the restriction, but keystone may have
+        # cached a validation: drop those so a change applies at once.
         notifications.invalidate_token_cache_notification(
             'token restriction %s changed' % restriction_id)
 
@@ -301,7 +298,7 @@ class Manager:
                 timeutils.utcnow()):
             raise exception.TokenNotFound(
                 'the token outlived its restriction\'s max_ttl')
-        return self.allowed_role_ids(restriction_id)
+        return self.allowed_role_ids(ref)
 
     def mint(self, restriction_id: str, source) -> ty.Any:
         """A restricted token made from the caller's token (TokenModel).

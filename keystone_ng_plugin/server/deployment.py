@@ -240,7 +240,8 @@ class Deployment:
         self.manage(
             'bootstrap',
             '--bootstrap-username', ADMIN_USER,
-            '--bootstrap-password', self.admin_password,
+            # one argument: a password may start with "-"
+            '--bootstrap-password=' + self.admin_password,
             '--bootstrap-project-name', ADMIN_PROJECT,
             '--bootstrap-role-name', 'admin',
             '--bootstrap-service-name', 'keystone',

@@ -34,6 +34,7 @@ once so that a restricted token's roles are narrowed to its restriction.
 
 import collections
 import threading
+import time
 import typing as ty
 
 import msgpack
@@ -54,6 +55,8 @@ LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 RESTRICTED_VERSION = 11
 _ATTR = '_ng_restriction_id'
+_MEMO = '_ng_restriction_verdict'
+MEMO_SECONDS = 1.0
 
 
 class RestrictedPayload(tf.BasePayload):
@@ -227,9 +230,17 @@ def _narrowed_roles(self):
     roles = _ORIGINAL_ROLES.fget(self)
     if not restriction.is_restricted(self):
         return roles
-    allowed = restriction.get_manager().check_token(restriction_id(self),
-                                                    self)
-    return [role for role in roles if role['id'] in allowed]
+    # keystone reads roles several times per request: remember the
+    # restriction's verdict on this token object for a moment (a token
+    # object may live longer in keystone's token cache; a second later it
+    # is checked against the database again).
+    now = time.monotonic()
+    memo = self.__dict__.get(_MEMO)
+    if memo is None or now - memo[0] > MEMO_SECONDS:
+        memo = (now, restriction.get_manager().check_token(
+            restriction_id(self), self))
+        self.__dict__[_MEMO] = memo
+    return [role for role in roles if role['id'] in memo[1]]
 
 
 def install_roles_hook():

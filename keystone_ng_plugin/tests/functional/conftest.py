@@ -150,15 +150,17 @@ def admin(keystone):
 
 
 @contextlib.contextmanager
-def second_node(dep, tmp_path):
+def second_node(dep, tmp_path, **config_changes):
     """Another keystone node of the same deployment: same database, same
-    keys and same public origins, its own process and port."""
+    keys and same public origins, its own process and port.
+    ``config_changes``: {section: {option: value}} for this node only."""
     state = tmp_path / 'node-b'
     state.mkdir()
     for keys in ('fernet-keys', 'receipt-keys', 'credential-keys'):
         shutil.copytree(dep.path(keys), state / keys)
     config = dict(TEST_CONFIG)
     config['passkey'] = {'origins': ','.join(dep.passkey_origins)}
+    config.update(config_changes)
     node = deployment.Deployment(
         state_dir=str(state), database_url=dep.database_url,
         port=deployment.free_port(), admin_password=dep.admin_password,
