@@ -42,6 +42,12 @@ function configure_keystone_ng {
     # Passkeys: the relying party is the host name keystone is reached at.
     iniset "$KEYSTONE_CONF" passkey relying_party_id "$KEYSTONE_NG_PASSKEY_RP_ID"
     iniset "$KEYSTONE_CONF" passkey origins "$KEYSTONE_NG_PASSKEY_ORIGINS"
+    # Restricted tokens: the plugin's fernet provider (same keys) and token
+    # method (renewal/rescoping within a restriction).
+    if [[ "$KEYSTONE_NG_RESTRICTED_TOKENS" == "True" ]]; then
+        iniset "$KEYSTONE_CONF" token provider ngfernet
+        iniset "$KEYSTONE_CONF" auth token ngrestricted
+    fi
     # Serve keystone through the plugin's entry point.
     if [[ -f "$KEYSTONE_PUBLIC_UWSGI_CONF" ]]; then
         inidelete "$KEYSTONE_PUBLIC_UWSGI_CONF" uwsgi wsgi-file

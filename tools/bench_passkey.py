@@ -28,24 +28,13 @@ Usage: python tools/bench_passkey.py [--backend postgresql] [--concurrency 4]
 
 import argparse
 import json
-import statistics
 import sys
-import tempfile
-import threading
-import time
 
 import requests
 
-from keystone_ng_plugin.server import deployment
+from keystone_ng_plugin.tests import benchmark
 from keystone_ng_plugin.tests.functional import conftest
-from keystone_ng_plugin.tests.functional import databases
 from keystone_ng_plugin.tests import softauthn
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Worker:
@@ -91,97 +80,19 @@ class Worker:
         return r.status_code == 201
 
 
-def run(workers, scenario, seconds):
-    """Closed loop: each worker repeats the scenario until time is up."""
-    latencies, errors = [], [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def loop(worker):
-        action = getattr(worker, scenario)
-        while time.monotonic() < deadline:
-            began = time.perf_counter()
-            ok = action()
-            elapsed = time.perf_counter() - began
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    errors[0] += 1
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=loop, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors[0], time.monotonic() - started
-
-
-def summary(latencies, errors, wall):
-    return {
-        'requests_ok': len(latencies), 'errors': errors,
-        'throughput_per_s': len(latencies) / wall if wall else 0.0,
-        'median_ms': statistics.median(latencies) * 1000,
-        'p95_ms': percentile(latencies, 0.95) * 1000,
-    }
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', default='postgresql',
-                        choices=databases.BACKENDS)
-    parser.add_argument('--concurrency', type=int, default=4)
-    parser.add_argument('--seconds', type=float, default=20.0,
-                        help='length of each timed round')
-    parser.add_argument('--rounds', type=int, default=2)
-    parser.add_argument('--workers', type=int, default=2,
-                        help='gunicorn workers (SQLite: forced to 1)')
-    parser.add_argument('--cache', choices=('none', 'memory'),
-                        default='none',
-                        help="keystone's [cache]: none (keystone's default) "
-                             'or an in-process dogpile memory cache (the '
-                             'CPU cost of a deployment with memcached, '
-                             'without its network round trips)')
-    parser.add_argument('--json', help='also write the figures here')
+    benchmark.add_server_arguments(parser)
     args = parser.parse_args(argv)
-
-    state = tempfile.mkdtemp(prefix='ng-bench-')
-    url = databases.create(args.backend, state)
-    config = dict(conftest.TEST_CONFIG)
-    if args.cache == 'memory':
-        config['cache'] = {'enabled': 'true',
-                           'backend': 'dogpile.cache.memory'}
-    dep = deployment.Deployment(
-        state_dir=state, database_url=url, port=deployment.free_port(),
-        workers=1 if args.backend == 'sqlite' else args.workers,
-        extra_config=config)
-    try:
-        dep.setup()
-        dep.start()
+    scenarios = ('token_reauth', 'passkey_login')
+    with benchmark.server(args) as dep:
         admin = conftest.Admin(dep)
         workers = [Worker(dep, admin) for _ in range(args.concurrency)]
-        # Warm every worker process and cache before measuring.
-        run(workers, 'token_reauth', 2)
-        run(workers, 'passkey_login', 2)
-        results = {'token_reauth': ([], 0, 0.0),
-                   'passkey_login': ([], 0, 0.0)}
-        for _ in range(args.rounds):
-            for scenario in ('token_reauth', 'passkey_login'):
-                lat, err, wall = run(workers, scenario, args.seconds)
-                total = results[scenario]
-                results[scenario] = (total[0] + lat, total[1] + err,
-                                     total[2] + wall)
-    finally:
-        dep.stop()
-        databases.drop(args.backend, url)
-
-    figures = {name: summary(*values) for name, values in results.items()}
-    token, passkey = figures['token_reauth'], figures['passkey_login']
-    figures['ratio_median'] = passkey['median_ms'] / token['median_ms']
-    figures['ratio_p95'] = passkey['p95_ms'] / token['p95_ms']
-    figures['ratio_throughput'] = (token['throughput_per_s'] /
-                                   passkey['throughput_per_s'])
+        figures = benchmark.measure(workers, scenarios, args)
+    ratio = benchmark.compare(figures, 'passkey_login', 'token_reauth')
+    figures['ratio_median'] = ratio['median']
+    figures['ratio_p95'] = ratio['p95']
+    figures['ratio_throughput'] = ratio['throughput']
     figures['setup'] = {
         'backend': args.backend, 'cache': args.cache,
         'concurrency': args.concurrency,
@@ -191,13 +102,7 @@ def main(argv=None):
     print('passkey login (start+finish) vs token re-authentication, '
           '%(backend)s, cache %(cache)s, concurrency %(concurrency)d, '
           '%(gunicorn_workers)d sync workers' % figures['setup'])
-    print('%-14s %8s %8s %9s %7s' % ('scenario', 'p50 ms', 'p95 ms',
-                                     'per s', 'errors'))
-    for name in ('token_reauth', 'passkey_login'):
-        f = figures[name]
-        print('%-14s %8.1f %8.1f %9.1f %7d' % (
-            name, f['median_ms'], f['p95_ms'], f['throughput_per_s'],
-            f['errors']))
+    benchmark.print_table(figures, scenarios)
     print('ratio passkey/token: median %.2fx, p95 %.2fx, throughput %.2fx '
           '(goal: at most 1.5x)' % (figures['ratio_median'],
                                     figures['ratio_p95'],
