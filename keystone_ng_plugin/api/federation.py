@@ -26,6 +26,7 @@ from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import jwt_login
 from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping
 from keystone_ng_plugin.federation import oidc
@@ -119,6 +120,37 @@ class OIDCCallbackResource(ks_flask.ResourceBase):
         return ng_api.token_response(token, status=http.client.OK)
 
 
+class JWTLoginResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary='Exchange a workload JWT for a keystone token',
+        tags=('auth',), authenticated=False, errors=(401, 404, 502),
+        response_headers=(('X-Subject-Token', 'The token.'),),
+        response_schema=common_schema.token_response,
+        description='Authorization: Bearer <JWT>. The mapping is named by '
+                    'the header openstack-mapping-name (alias '
+                    'openstack-mapping), else the IdP\'s default; it must '
+                    'be a jwt mapping. No body.')
+    @ks_flask.unenforced_api
+    def post(self, idp_id):
+        """The JWT is verified (asymmetric signature by the IdP's keys,
+        iss, aud against the mapping's bound_audiences, exp/nbf/iat, size)
+        and the mapping's bindings checked. The token is the mapping's
+        service account's (restricted) or a shadow user's, scoped to
+        token_project_id and restricted by token_restriction_id. Every
+        refusal is a 401 without a token.
+        """
+        header = flask.request.headers.get('Authorization', '')
+        scheme, _, bearer = header.partition(' ')
+        if scheme.lower() != 'bearer' or not bearer.strip():
+            bearer = None
+        mapping_name = (flask.request.headers.get('openstack-mapping-name')
+                        or flask.request.headers.get('openstack-mapping'))
+        token = jwt_login.authenticate(idp_id, bearer and bearer.strip(),
+                                       mapping_name)
+        return ng_api.token_response(token, status=http.client.OK)
+
+
 class OIDCCallbackAPI(ng_api.V4APIBase):
     _name = 'ng_oidc_callback'
     _import_name = __name__
@@ -138,5 +170,6 @@ def _api(kind: crud.Kind, extra=()):
 
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[
-            ng_api.resource(OIDCAuthResource, '/<string:idp_id>/auth')]),
+            ng_api.resource(OIDCAuthResource, '/<string:idp_id>/auth'),
+            ng_api.resource(JWTLoginResource, '/<string:idp_id>/jwt')]),
         _api(MAPPING), OIDCCallbackAPI)

@@ -54,6 +54,7 @@ class Kind:
     # called after the policy check of create, update and delete (may
     # raise)
     before_write: ty.Optional[ty.Callable[[], None]] = None
+    update_method: str = 'put'        # or 'patch'
 
 
 def crud_resources(kind: Kind):
@@ -120,13 +121,19 @@ def crud_resources(kind: Kind):
                           description='Fields to change; null clears.')
         @validation.request_body_schema(kind.schemas['update'])
         @validation.response_body_schema(kind.schemas['one'])
-        def put(self, **path):
+        def update(self, **path):
             object_id = path[kind.id_param]
             enforce('update', object_id)
             before_write()
             changes = flask.request.get_json()[kind.member]
             return {kind.member: kind.view(
                 kind.manager().update(object_id, changes))}
+
+        if kind.update_method == 'patch':
+            patch = update
+        else:
+            put = update
+        del update
 
         @ng_api.operation(summary='Delete %s' % kind.title, status=204,
                           tags=tags, errors=(404,))

@@ -13,10 +13,10 @@
 
 The typed model of the contract. Rules kept here, whatever the caller:
 a mapping of a domain-owned IdP belongs to that domain; a ``jwt`` mapping
-must bind something (audiences, subject or claims), since any token of the
-issuer would match otherwise; a mapping can only point at a project of its
-own domain; a mapping without a domain must say which claim names the
-user's domain.
+must bind its audience (``bound_audiences``), since a token the issuer made
+for any other service would match otherwise; a mapping can only point at a
+project, token restriction or service account of its own domain; a
+service account is always logged in with a restriction.
 """
 
 import typing as ty
@@ -30,9 +30,6 @@ from keystone_ng_plugin.federation import core
 
 PROVIDERS = provider_api.ProviderAPIs
 IMMUTABLE = ('idp_id', 'domain_id', 'type')
-# Features of later milestones: refused until they exist, never stored
-# unchecked.
-NOT_YET = ('token_restriction_id', 'service_account_id')
 
 
 def policy_target(ref: dict) -> dict:
@@ -59,14 +56,37 @@ class MappingManager:
         self.driver = driver or mapping_sql.Mapping()
 
     def _check(self, ref: dict):
-        if ref['type'] == 'jwt' and not (
-                ref.get('bound_audiences') or ref.get('bound_subject') or
-                ref.get('bound_claims')):
-            _invalid('a jwt mapping must bind bound_audiences, '
-                     'bound_subject or bound_claims')
-        for field in NOT_YET:
-            if ref.get(field):
-                _invalid('%s is not supported yet' % field)
+        if ref['type'] == 'jwt' and not ref.get('bound_audiences'):
+            _invalid('a jwt mapping must have bound_audiences (the aud '
+                     'its tokens are made for)')
+        for field in ('token_restriction_id', 'service_account_id'):
+            if ref.get(field) and not ref.get('domain_id'):
+                _invalid('%s needs the mapping to have a domain_id' % field)
+        restriction_id = ref.get('token_restriction_id')
+        if restriction_id:
+            from keystone_ng_plugin.restriction import core as restriction
+            found = restriction.get_manager().get_cached(restriction_id)
+            if found is None or found['domain_id'] != ref['domain_id']:
+                _invalid('token restriction %s is not one of the mapping\'s '
+                         'domain' % restriction_id)
+            if found['user_id'] and found['user_id'] != ref.get(
+                    'service_account_id'):
+                _invalid('token restriction %s is for another user' %
+                         restriction_id)
+        account_id = ref.get('service_account_id')
+        if account_id:
+            from keystone_ng_plugin.service_account import core as accounts
+            try:
+                account = accounts.get_manager().get(account_id)
+            except exception.NotFound:
+                _invalid('service account %s does not exist' % account_id)
+            if account['domain_id'] != ref['domain_id']:
+                _invalid('service account %s is not of the mapping\'s '
+                         'domain' % account_id)
+            if not restriction_id:
+                _invalid('a mapping to a service account needs a '
+                         'token_restriction_id: its logins are always '
+                         'restricted')
         project_id = ref.get('token_project_id')
         if project_id:
             if not ref.get('domain_id'):

@@ -21,8 +21,9 @@ import itertools
 from keystone_ng_plugin.policies import federation
 from keystone_ng_plugin.policies import passkey
 from keystone_ng_plugin.policies import restriction
+from keystone_ng_plugin.policies import service_account
 
-_MODULES: list = [passkey, federation, restriction]
+_MODULES: list = [passkey, federation, restriction, service_account]
 
 
 def list_rules():

@@ -300,6 +300,47 @@ class Manager:
                 'the token outlived its restriction\'s max_ttl')
         return self.allowed_role_ids(ref)
 
+    def issue_for(self, ref: dict, user_id: str, *,
+                  project_id: ty.Optional[str] = None,
+                  ttl: ty.Optional[int] = None,
+                  expires_at: ty.Optional[str] = None,
+                  methods: ty.Sequence[str] = (),
+                  parent_audit_id: ty.Optional[str] = None):
+        """Issue a token restricted by ``ref`` for a user (a TokenModel).
+
+        The one internal call behind every restricted token: minting from
+        a caller's token, service-account tokens and JWT logins. The
+        provider checks the restriction once more as it mints.
+
+        Raises:
+            ValidationError: no project, or restricted tokens disabled.
+            Forbidden: the restriction is another user's.
+            Unauthorized: no role left on the project.
+        """
+        from keystone_ng_plugin.token import provider
+        if not isinstance(PROVIDERS.token_provider_api.driver,
+                          provider.Provider):
+            _invalid('restricted tokens need [token] provider = ngfernet')
+        if ref['user_id'] and ref['user_id'] != user_id:
+            raise exception.Forbidden(
+                message='The restriction is for another user.')
+        project_id = ref['project_id'] or project_id
+        if not project_id:
+            _invalid('restricted tokens are project scoped: give a project '
+                     'or use a restriction with a project')
+        if expires_at is None and ttl:
+            expires_at = _isotime(timeutils.utcnow() +
+                                  datetime.timedelta(seconds=ttl))
+        try:
+            PROVIDERS.resource_api.get_project(project_id)
+        except exception.ProjectNotFound:
+            _invalid('project %s does not exist' % project_id)
+        with pending(Pending(ref['id'], user_id)):
+            return PROVIDERS.token_provider_api.issue_token(
+                user_id, [m for m in methods if m != MARKER],
+                expires_at=expires_at, project_id=project_id,
+                parent_audit_id=parent_audit_id)
+
     def mint(self, restriction_id: str, source) -> ty.Any:
         """A restricted token made from the caller's token (TokenModel).
 
@@ -311,10 +352,6 @@ class Manager:
                 are not enabled ([token] provider).
             Unauthorized: no role left on the project.
         """
-        from keystone_ng_plugin.token import provider
-        if not isinstance(PROVIDERS.token_provider_api.driver,
-                          provider.Provider):
-            _invalid('restricted tokens need [token] provider = ngfernet')
         ref = self.get(restriction_id)
         if (is_restricted(source) or delegation.is_delegated_method(source)
                 or source.trust_scoped or source.oauth_scoped or
@@ -322,18 +359,10 @@ class Manager:
             raise exception.Forbidden(
                 message='A restricted or delegated token cannot be '
                         'restricted again.')
-        if ref['user_id'] and ref['user_id'] != source.user_id:
-            raise exception.Forbidden(
-                message='The restriction is for another user.')
-        project_id = ref['project_id'] or source.project_id
-        if not project_id:
-            _invalid('restricted tokens are project scoped: use a '
-                     'project-scoped token or a restriction with a project')
-        with pending(Pending(ref['id'], source.user_id)):
-            return PROVIDERS.token_provider_api.issue_token(
-                source.user_id, [m for m in source.methods if m != MARKER],
-                expires_at=source.expires_at, project_id=project_id,
-                parent_audit_id=source.parent_audit_id or source.audit_id)
+        return self.issue_for(
+            ref, source.user_id, project_id=source.project_id,
+            expires_at=source.expires_at, methods=source.methods,
+            parent_audit_id=source.parent_audit_id or source.audit_id)
 
     # -- keystone's deletions -------------------------------------------------
 

@@ -58,12 +58,13 @@ class MappingTest(test_identity_providers.IdentityProviderTest):
         self._call('get', URL + '/' + m['id'], self.admin,
                    http.client.NOT_FOUND)
 
-    def test_jwt_mapping_must_bind_something(self):
+    def test_jwt_mapping_must_bind_its_audience(self):
         self.mapping(type='jwt', status=BAD)
         m = self.mapping(type='jwt', bound_audiences=['keystone'])
         self._call('put', URL + '/' + m['id'], self.admin, BAD,
                    {'mapping': {'bound_audiences': None}})
-        self.mapping(type='jwt', bound_claims={'repository': 'org/repo'})
+        self.mapping(type='jwt', bound_claims={'repository': 'org/repo'},
+                     status=BAD)
 
     def test_token_project_must_be_in_the_mapping_domain(self):
         mine = unit.new_project_ref(domain_id=self.domain_id)
