@@ -43,6 +43,12 @@ jwks_min_refresh_interval = cfg.IntOpt(
     help='A token signed with an unknown key makes keystone fetch the JWKS '
          'again, at most once per this many seconds per identity provider.')
 
+max_token_bytes = cfg.IntOpt(
+    'max_token_bytes', default=8192, min=1024, max=65536,
+    help='Largest JWT or ID token keystone parses; larger ones are refused '
+         'unread. (Web servers cap request headers too: gunicorn at 8190 '
+         'bytes per header line by default.)')
+
 state_ttl = cfg.IntOpt(
     'state_ttl', default=600, min=30, max=3600,
     help='Seconds a login started at an identity provider may take to come '
@@ -55,7 +61,8 @@ GROUP = cfg.OptGroup(
          'providers.')
 
 ALL_OPTS = [http_timeout, max_response_bytes, allow_insecure_loopback,
-            metadata_cache_ttl, jwks_min_refresh_interval, state_ttl]
+            metadata_cache_ttl, jwks_min_refresh_interval, max_token_bytes,
+            state_ttl]
 
 
 def register_opts(conf):

@@ -24,6 +24,7 @@ token; the reason goes to keystone's log and audit trail.
 
 import typing as ty
 
+from oslo_log import log
 from pycadf import cadftaxonomy as taxonomy
 
 from keystone.common import provider_api
@@ -42,11 +43,11 @@ from keystone_ng_plugin.restriction import core as restriction
 from keystone_ng_plugin.service_account import core as accounts
 
 CONF = keystone_ng_plugin.conf.CONF
+LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 
 
-def _refuse(reason: str):
-    raise exception.Unauthorized(reason)
+_refuse = login.refuse
 
 
 def _mapping(idp: dict, name: ty.Optional[str]) -> dict:

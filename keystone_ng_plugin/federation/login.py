@@ -94,7 +94,10 @@ def idp_domain_id(idp_id: str) -> str:
     return PROVIDERS.federation_api.get_idp(idp_id)['domain_id']
 
 
-def _refuse(reason: str):
+def refuse(reason: str):
+    """401 for a federated login; clients see keystone's generic message,
+    the log says why."""
+    LOG.warning('federated login refused: %s', reason)
     raise exception.Unauthorized(reason)
 
 
@@ -102,9 +105,9 @@ def _enabled_domain(domain_id: str):
     try:
         domain = PROVIDERS.resource_api.get_domain(domain_id)
     except exception.DomainNotFound:
-        _refuse('the mapped domain %s does not exist' % domain_id)
+        refuse('the mapped domain %s does not exist' % domain_id)
     if not domain.get('enabled', True):
-        _refuse('the mapped domain %s is disabled' % domain_id)
+        refuse('the mapped domain %s is disabled' % domain_id)
 
 
 def _group_ids(names: tuple[str, ...], domain_id: str) -> list[str]:
@@ -168,7 +171,7 @@ def shadow_user(idp_id: str,
                             'user): give each identity provider its own '
                             'domain')
     if not shadow.get('enabled', True):
-        _refuse('federated user %s is disabled' % shadow['id'])
+        refuse('federated user %s is disabled' % shadow['id'])
     return shadow, group_ids
 
 
@@ -232,7 +235,7 @@ def issue_token(idp_id: str, protocol: str, mapping: dict,
                 user_id, [method], system=system, project_id=project_id,
                 domain_id=domain_id, auth_context=auth_context)
         except (exception.DomainNotFound, exception.ProjectNotFound):
-            _refuse('the scope or the user\'s domain is not available')
+            refuse('the scope or the user\'s domain is not available')
         outcome = taxonomy.OUTCOME_SUCCESS
         return token
     finally:

@@ -40,15 +40,22 @@ class Identity:
 
 def claim(claims: dict, name: str):
     """A claim by name, or by dotted path into nested objects
-    (``realm_access.roles``) when no top-level claim has that name."""
+    (``realm_access.roles``) when no top-level claim has that name. Keys may
+    contain dots themselves (``kubernetes.io.namespace`` reads
+    ``claims["kubernetes.io"]["namespace"]``): the longest matching key
+    wins at each level."""
+    if not isinstance(claims, dict):
+        return _MISSING
     if name in claims:
         return claims[name]
-    value: ty.Any = claims
-    for part in name.split('.'):
-        if not isinstance(value, dict) or part not in value:
-            return _MISSING
-        value = value[part]
-    return value
+    parts = name.split('.')
+    for cut in range(len(parts) - 1, 0, -1):
+        key = '.'.join(parts[:cut])
+        if key in claims:
+            found = claim(claims[key], '.'.join(parts[cut:]))
+            if found is not _MISSING:
+                return found
+    return _MISSING
 
 
 def _string(claims, name, what):

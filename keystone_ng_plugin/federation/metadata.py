@@ -233,10 +233,12 @@ def verify_token(idp: dict, token: str,
                  leeway: int = jose.DEFAULT_LEEWAY) -> jose.VerifiedJWT:
     """Verify a JWT of this IdP, re-fetching its JWKS once on a new kid."""
     iss = issuer(idp)
+    limit = CONF.ng_federation.max_token_bytes
     try:
         return jose.verify_jwt(token, keys=signing_keys(idp), issuer=iss,
-                               audiences=audiences, leeway=leeway)
+                               audiences=audiences, leeway=leeway,
+                               max_bytes=limit)
     except jose.UnknownKey:
         return jose.verify_jwt(token, keys=signing_keys(idp, refresh=True),
                                issuer=iss, audiences=audiences,
-                               leeway=leeway)
+                               leeway=leeway, max_bytes=limit)

@@ -23,6 +23,7 @@ import typing as ty
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from oslo_log import log
 
 from keystone import exception
 
@@ -36,6 +37,7 @@ from keystone_ng_plugin.federation import mapping_engine
 from keystone_ng_plugin.federation import metadata
 
 CONF = keystone_ng_plugin.conf.CONF
+LOG = log.getLogger(__name__)
 STATE = 'oidc.state'
 
 
@@ -163,9 +165,7 @@ class FederatedLogin:
     scope: ty.Optional[dict]
 
 
-def _refuse(reason: str):
-    # Clients see keystone's generic 401; the log has the reason.
-    raise exception.Unauthorized(reason)
+_refuse = login.refuse
 
 
 def complete_authorization(state: str, code: ty.Optional[str] = None, *,

@@ -28,7 +28,10 @@ from keystone_ng_plugin.tests.functional import oidc_provider as ng_oidc
 # Fast password hashing: these tests are about behaviour, not bcrypt.
 TEST_CONFIG = {'identity': {'password_hash_rounds': '4'},
                # The test OpenID provider serves plain http on loopback.
-               'ng_federation': {'allow_insecure_loopback': 'true'}}
+               'ng_federation': {'allow_insecure_loopback': 'true',
+                                 'max_token_bytes': '4096'},
+               # CADF audit events go to keystone's log, for the tests.
+               'oslo_messaging_notifications': {'driver': 'log'}}
 # Where the test OpenID provider may send browsers back to.
 OIDC_REDIRECT_URI = 'http://127.0.0.1:8790/callback'
 
@@ -109,8 +112,10 @@ class Admin:
     def __init__(self, dep):
         self.dep = dep
         self.token = password_token(dep)
-        self.project_id = self.get('/auth/tokens', headers={
-            'X-Subject-Token': self.token}).json()['token']['project']['id']
+        token = self.get('/auth/tokens', headers={
+            'X-Subject-Token': self.token}).json()['token']
+        self.project_id = token['project']['id']
+        self.user_id = token['user']['id']
 
     def request(self, method, path, status=None, **kwargs):
         """A call to /v4/... or, for any other path, to /v3/..."""

@@ -14,7 +14,7 @@
 The honest flows run against a real provider (npm oidc-provider): through
 its login form with requests, once in headless chromium, finished on the
 same node or on another one. Forged ID tokens come from a hostile
-stand-in (rogue_idp), since no real provider signs them.
+stand-in (functional.issuer), since no real provider signs them.
 """
 
 import contextlib
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from keystone_ng_plugin.server import deployment
 
 from keystone_ng_plugin.tests.functional import conftest
-from keystone_ng_plugin.tests.functional import rogue_idp
+from keystone_ng_plugin.tests.functional import issuer
 
 REDIRECT = conftest.OIDC_REDIRECT_URI
 
@@ -425,7 +425,7 @@ def test_attacks_with_the_real_provider(keystone, admin, oidc_provider):
 
 @pytest.fixture
 def rogue():
-    idp = rogue_idp.RogueIdP()
+    idp = issuer.Issuer()
     yield idp
     idp.stop()
 

@@ -99,3 +99,18 @@ class MappingEngineTest(testtools.TestCase):
                               dict(CLAIMS, groups=groups))
         self.assertRaises(engine.MappingRejected, engine.apply_mapping,
                           _mapping(enabled=False), IDP, CLAIMS)
+
+
+class ClaimPathTest(testtools.TestCase):
+
+    def test_nested_and_dotted_keys(self):
+        claims = {'realm_access': {'roles': ['a']}, 'a.b': 1,
+                  'kubernetes.io': {'namespace': 'ci',
+                                    'serviceaccount': {'name': 'sa'}}}
+        self.assertEqual(['a'], engine.claim(claims, 'realm_access.roles'))
+        self.assertEqual(1, engine.claim(claims, 'a.b'))
+        self.assertEqual('ci', engine.claim(claims, 'kubernetes.io.namespace'))
+        self.assertEqual('sa', engine.claim(
+            claims, 'kubernetes.io.serviceaccount.name'))
+        self.assertIs(engine._MISSING, engine.claim(claims, 'kubernetes.x'))
+        self.assertIs(engine._MISSING, engine.claim(claims, 'a.b.c'))

@@ -9,13 +9,16 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""A hostile identity provider, for attack tests.
+"""A token issuer the test controls completely: a stand-in, named as such.
 
-A stand-in, named as such: no real OpenID provider can be made to sign a
-token for the wrong audience, with ``alg: none``, or with HMAC keyed by its
-own public key. This one serves a discovery document (its issuer can be
-made wrong), a JWKS, and a token endpoint answering with whatever ID token
-the test set. The honest flows are tested against npm oidc-provider.
+Used where no real peer can run here or be made to misbehave: forged ID
+tokens (no real OpenID provider signs a token for the wrong audience, with
+``alg: none``, or with HMAC keyed by its own public key), and JWTs shaped
+like those of GitHub Actions, GitLab CI, Kubernetes projected service
+account tokens (no Kubernetes API server here). It serves a discovery
+document (its issuer can be made wrong), a JWKS (fetches are counted), and
+a token endpoint answering with whatever ID token the test set. The honest
+OIDC flows are tested against npm oidc-provider.
 """
 
 import base64
@@ -36,7 +39,7 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
 
 
-class RogueIdP:
+class Issuer:
 
     # Any path ending in the well-known suffix serves the discovery
     # document (whose issuer is then not that of the URL).
@@ -49,6 +52,7 @@ class RogueIdP:
                                                   key_size=2048)
         self.id_token = None
         self.token_requests = []
+        self.jwks_fetches = 0
         idp = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -67,6 +71,7 @@ class RogueIdP:
                 if self.path.endswith('/.well-known/openid-configuration'):
                     self._send(idp.discovery())
                 elif self.path == '/jwks':
+                    idp.jwks_fetches += 1
                     self._send({'keys': [idp.public_jwk()]})
                 else:
                     self.send_error(404)
