@@ -96,6 +96,8 @@ class Pending:
     restriction_id: str
     user_id: str
     source_project_id: ty.Optional[str] = None
+    # the restriction as this request already read it (saves a read)
+    ref: ty.Optional[dict] = dataclasses.field(default=None, compare=False)
 
 
 _PENDING: contextvars.ContextVar = contextvars.ContextVar(
@@ -247,7 +249,7 @@ class Manager:
             Unauthorized: the restriction is gone.
             Forbidden: wrong user, scope, project, renewal or rescope.
         """
-        ref = self.get_cached(want.restriction_id)
+        ref = want.ref or self.get_cached(want.restriction_id)
         if ref is None:
             raise exception.Unauthorized('token restriction %s is gone' %
                                          want.restriction_id)
@@ -335,7 +337,7 @@ class Manager:
             PROVIDERS.resource_api.get_project(project_id)
         except exception.ProjectNotFound:
             _invalid('project %s does not exist' % project_id)
-        with pending(Pending(ref['id'], user_id)):
+        with pending(Pending(ref['id'], user_id, ref=ref)):
             return PROVIDERS.token_provider_api.issue_token(
                 user_id, [m for m in methods if m != MARKER],
                 expires_at=expires_at, project_id=project_id,

@@ -47,6 +47,8 @@ def server(args):
     state = tempfile.mkdtemp(prefix='ng-bench-')
     url = databases.create(args.backend, state)
     config = dict(conftest.TEST_CONFIG)
+    # Production-like: audit events not written to keystone's log.
+    config.pop('oslo_messaging_notifications', None)
     if args.cache == 'memory':
         config['cache'] = {'enabled': 'true',
                            'backend': 'dogpile.cache.memory'}

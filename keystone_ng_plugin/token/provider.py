@@ -200,6 +200,10 @@ class Provider(fernet.Provider):
         token.methods = [m for m in token.methods
                          if m != restriction.MARKER] + [restriction.MARKER]
         setattr(token, _ATTR, ref['id'])
+        # keystone checks the new token's roles next (mint): they are this
+        # restriction's, read a moment ago in this request.
+        token.__dict__[_MEMO] = (time.monotonic(),
+                                 restriction.Manager.allowed_role_ids(ref))
         AUDIT_INDEX.put(token.audit_id, ref['id'])
         token_id = self.token_formatter.create_restricted(token, ref)
         issued_at = ks_utils.isotime(
