@@ -30,8 +30,6 @@ Usage: python tools/bench_jwt.py [--backend postgresql] [--concurrency 4]
            [--seconds 20] [--rounds 2] [--cache none|memory]
 """
 
-import argparse
-import json
 import sys
 import time
 import uuid
@@ -42,7 +40,6 @@ import jwt
 import requests
 
 from keystone_ng_plugin.tests import benchmark
-from keystone_ng_plugin.tests.functional import conftest
 
 ISSUER = 'https://ci.example'
 
@@ -125,35 +122,14 @@ class Worker:
         return r.status_code == 200
 
 
+def _workers(dep, admin, args):
+    setup = Setup(admin)
+    return [Worker(dep, admin, setup) for _ in range(args.concurrency)]
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    benchmark.add_server_arguments(parser)
-    args = parser.parse_args(argv)
-    scenarios = ('token_reauth', 'jwt_login')
-    with benchmark.server(args) as dep:
-        admin = conftest.Admin(dep)
-        setup = Setup(admin)
-        workers = [Worker(dep, admin, setup)
-                   for _ in range(args.concurrency)]
-        figures = benchmark.measure(workers, scenarios, args)
-    ratio = benchmark.compare(figures, 'jwt_login', 'token_reauth')
-    figures['ratio'] = ratio
-    figures['setup'] = {
-        'backend': args.backend, 'cache': args.cache,
-        'concurrency': args.concurrency, 'gunicorn_workers': dep.workers,
-        'seconds_per_round': args.seconds, 'rounds': args.rounds}
-    print('JWT login (service account, restricted, project scoped) vs '
-          'token re-authentication (project scoped), %(backend)s, cache '
-          '%(cache)s, concurrency %(concurrency)d, %(gunicorn_workers)d '
-          'sync workers' % figures['setup'])
-    benchmark.print_table(figures, scenarios)
-    print('ratio jwt/token: median %.2fx, p95 %.2fx, throughput %.2fx '
-          '(goal: at most 1.3x)' % (ratio['median'], ratio['p95'],
-                                    ratio['throughput']))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(figures, f, indent=2)
-    return 0
+    return benchmark.main(__doc__, ('token_reauth', 'jwt_login'), _workers,
+                          'jwt_login', 'token_reauth', 'at most 1.3x', argv)
 
 
 if __name__ == '__main__':

@@ -26,8 +26,6 @@ Usage: python tools/bench_passkey.py [--backend postgresql] [--concurrency 4]
            [--seconds 20] [--rounds 2] [--workers 2] [--json FILE]
 """
 
-import argparse
-import json
 import sys
 
 import requests
@@ -80,37 +78,14 @@ class Worker:
         return r.status_code == 201
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    benchmark.add_server_arguments(parser)
-    args = parser.parse_args(argv)
-    scenarios = ('token_reauth', 'passkey_login')
-    with benchmark.server(args) as dep:
-        admin = conftest.Admin(dep)
-        workers = [Worker(dep, admin) for _ in range(args.concurrency)]
-        figures = benchmark.measure(workers, scenarios, args)
-    ratio = benchmark.compare(figures, 'passkey_login', 'token_reauth')
-    figures['ratio_median'] = ratio['median']
-    figures['ratio_p95'] = ratio['p95']
-    figures['ratio_throughput'] = ratio['throughput']
-    figures['setup'] = {
-        'backend': args.backend, 'cache': args.cache,
-        'concurrency': args.concurrency,
-        'gunicorn_workers': dep.workers,
-        'seconds_per_round': args.seconds, 'rounds': args.rounds}
+def _workers(dep, admin, args):
+    return [Worker(dep, admin) for _ in range(args.concurrency)]
 
-    print('passkey login (start+finish) vs token re-authentication, '
-          '%(backend)s, cache %(cache)s, concurrency %(concurrency)d, '
-          '%(gunicorn_workers)d sync workers' % figures['setup'])
-    benchmark.print_table(figures, scenarios)
-    print('ratio passkey/token: median %.2fx, p95 %.2fx, throughput %.2fx '
-          '(goal: at most 1.5x)' % (figures['ratio_median'],
-                                    figures['ratio_p95'],
-                                    figures['ratio_throughput']))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(figures, f, indent=2)
-    return 0
+
+def main(argv=None):
+    return benchmark.main(__doc__, ('token_reauth', 'passkey_login'),
+                          _workers, 'passkey_login', 'token_reauth',
+                          'at most 1.5x', argv)
 
 
 if __name__ == '__main__':

@@ -28,8 +28,6 @@ Usage: python tools/bench_restricted.py [--backend postgresql]
            [--concurrency 4] [--seconds 20] [--rounds 2] [--cache none]
 """
 
-import argparse
-import json
 import sys
 
 import requests
@@ -67,39 +65,21 @@ class Worker:
         return self._validate(self.restricted_token)
 
 
+def _workers(dep, admin, args):
+    restriction = admin.request(
+        'POST', '/v4/tokens/restrictions', status=201, json={
+            'restriction': {'domain_id': 'default',
+                            'roles': [{'name': 'reader'}]}}
+    ).json()['restriction']
+    return [Worker(dep, admin, restriction['id'])
+            for _ in range(args.concurrency)]
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    benchmark.add_server_arguments(parser)
-    args = parser.parse_args(argv)
-    scenarios = ('ordinary_validate', 'restricted_validate')
-    with benchmark.server(args) as dep:
-        admin = conftest.Admin(dep)
-        restriction = admin.request(
-            'POST', '/v4/tokens/restrictions', status=201, json={
-                'restriction': {'domain_id': 'default',
-                                'roles': [{'name': 'reader'}]}}
-        ).json()['restriction']
-        workers = [Worker(dep, admin, restriction['id'])
-                   for _ in range(args.concurrency)]
-        figures = benchmark.measure(workers, scenarios, args)
-    ratio = benchmark.compare(figures, 'restricted_validate',
-                              'ordinary_validate')
-    figures['ratio'] = ratio
-    figures['setup'] = {
-        'backend': args.backend, 'cache': args.cache,
-        'concurrency': args.concurrency, 'gunicorn_workers': dep.workers,
-        'seconds_per_round': args.seconds, 'rounds': args.rounds}
-    print('GET /v3/auth/tokens: restricted vs ordinary fernet tokens, '
-          '%(backend)s, cache %(cache)s, concurrency %(concurrency)d, '
-          '%(gunicorn_workers)d sync workers' % figures['setup'])
-    benchmark.print_table(figures, scenarios)
-    print('ratio restricted/ordinary: median %.2fx, p95 %.2fx, throughput '
-          '%.2fx (goal: within 1.1x)' % (ratio['median'], ratio['p95'],
-                                         ratio['throughput']))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(figures, f, indent=2)
-    return 0
+    return benchmark.main(__doc__, ('ordinary_validate',
+                                    'restricted_validate'), _workers,
+                          'restricted_validate', 'ordinary_validate',
+                          'within 1.1x', argv)
 
 
 if __name__ == '__main__':

@@ -12,7 +12,9 @@
 """What the tools/bench_*.py benchmarks share: a server, closed loops,
 figures. Benchmarks are not tests: they measure, they assert nothing."""
 
+import argparse
 import contextlib
+import json
 import statistics
 import tempfile
 import threading
@@ -137,3 +139,39 @@ def print_table(figures, scenarios):
         print('%-20s %8.2f %8.2f %9.1f %7d' % (
             name, f['median_ms'], f['p95_ms'], f['throughput_per_s'],
             f['errors']))
+
+
+def main(doc: str, scenarios: tuple, make_workers, new: str,
+         baseline: str, goal: str, argv=None) -> int:
+    """The whole benchmark: arguments, server, workers, rounds, report.
+
+    Args:
+        doc: the script's docstring (first line: description).
+        scenarios: worker method names, measured in turn.
+        make_workers: callable(dep, admin, args) -> list of workers.
+        new, baseline: the scenarios compared (ratio new / baseline).
+        goal: the goal, as printed.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    add_server_arguments(parser)
+    args = parser.parse_args(argv)
+    with server(args) as dep:
+        workers = make_workers(dep, conftest.Admin(dep), args)
+        figures = measure(workers, scenarios, args)
+    ratio = compare(figures, new, baseline)
+    figures['ratio'] = ratio
+    figures['setup'] = {
+        'backend': args.backend, 'cache': args.cache,
+        'concurrency': args.concurrency, 'gunicorn_workers': dep.workers,
+        'seconds_per_round': args.seconds, 'rounds': args.rounds}
+    print('%s vs %s: %%(backend)s, cache %%(cache)s, concurrency '
+          '%%(concurrency)d, %%(gunicorn_workers)d sync workers' % (
+              new, baseline) % figures['setup'])
+    print_table(figures, scenarios)
+    print('ratio %s/%s: median %.2fx, p95 %.2fx, throughput %.2fx '
+          '(goal: %s)' % (new, baseline, ratio['median'], ratio['p95'],
+                          ratio['throughput'], goal))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(figures, f, indent=2)
+    return 0
