@@ -107,6 +107,10 @@ def _token_requirements() -> ty.Iterator[tuple[str, bool]]:
     yield ('keystone delegation guard treats "restricted" as delegated',
            callable(getattr(delegation, 'is_delegated_method', None)) and
            'restricted' not in delegation.primary_auth_methods())
+    from keystone.assignment import core as assignment_core
+    yield ('keystone assignment MEMOIZE_COMPUTED_ASSIGNMENTS',
+           callable(getattr(assignment_core, 'MEMOIZE_COMPUTED_ASSIGNMENTS',
+                            None)))
     yield ('keystone token auth method Token._get_token_ref',
            callable(getattr(token_method.Token, '_get_token_ref', None)))
 

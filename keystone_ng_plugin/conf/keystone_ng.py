@@ -24,12 +24,27 @@ json_body_exempt_prefixes = cfg.ListOpt(
          'Keystone answers every other request that has a non-JSON body '
          'with 400. Only prefixes starting with "/v4/" are honoured.')
 
+caching = cfg.BoolOpt(
+    'caching', default=True,
+    help='Cache the plugin objects logins read (identity providers, '
+         'mappings, which users are service accounts, restrictions when a '
+         'token is issued) in keystone\'s cache ([cache] enabled must be '
+         'true too). Writes invalidate them; as for keystone\'s own cached '
+         'objects, several keystone processes need a shared cache backend '
+         '(memcached) for that. Restrictions are never cached when a token '
+         'is validated.')
+
+cache_time = cfg.IntOpt(
+    'cache_time', min=0,
+    help='Seconds to cache those objects; default: [cache] '
+         'expiration_time.')
+
 GROUP = cfg.OptGroup(
     GROUP_NAME,
     title='keystone-ng-plugin integration',
     help='How keystone-ng-plugin hooks into Keystone.')
 
-ALL_OPTS = [json_body_exempt_prefixes]
+ALL_OPTS = [json_body_exempt_prefixes, caching, cache_time]
 
 
 def register_opts(conf):

@@ -28,6 +28,7 @@ from keystone.common import provider_api
 from keystone.common import sql as ks_sql
 from keystone import exception
 
+from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.federation.backends import sql as backend_sql
 from keystone_ng_plugin.federation import login
 
@@ -138,6 +139,14 @@ class IdentityProviderManager:
     def get(self, idp_id: str) -> dict:
         return self.driver.get(idp_id)
 
+    @MEMOIZE
+    def get_for_login(self, idp_id: str) -> dict:
+        """The IdP as logins read it (cached; writes invalidate it)."""
+        return self.driver.get(idp_id)
+
+    def forget(self, idp_id: str):
+        self.get_for_login.invalidate(self, idp_id)
+
     def list(self, **filters) -> list[dict]:
         return self.driver.list(**filters)
 
@@ -161,6 +170,7 @@ class IdentityProviderManager:
                 except exception.IdentityProviderNotFound:
                     LOG.warning('keystone v3 identity provider %s is gone; '
                                 'not re-created', idp_id)
+        self.forget(idp_id)
         return view(updated)
 
     def delete(self, idp_id: str):
@@ -175,6 +185,9 @@ class IdentityProviderManager:
                 PROVIDERS.federation_api.delete_idp(idp_id)
             except exception.IdentityProviderNotFound:
                 pass
+        self.forget(idp_id)
+        from keystone_ng_plugin.federation import mapping
+        mapping.get_manager().forget(idp_id)
 
 
 _MANAGER: ty.Optional[IdentityProviderManager] = None

@@ -54,13 +54,13 @@ def _mapping(idp: dict, name: ty.Optional[str]) -> dict:
     name = name or idp.get('default_mapping_name')
     if not name:
         _refuse('no mapping named and the IdP has no default mapping')
-    found = mapping_core.get_manager().list(idp_id=idp['id'], name=name)
-    if not found or found[0]['type'] != 'jwt':
+    found = mapping_core.get_manager().find_for_login(idp['id'], name)
+    if not found or found['type'] != 'jwt':
         _refuse('identity provider %s has no jwt mapping %s' % (
             idp['id'], name))
-    if not found[0]['enabled']:
+    if not found['enabled']:
         _refuse('mapping %s is disabled' % name)
-    return found[0]
+    return found
 
 
 def _verified_claims(idp: dict, mapping: dict, bearer: str) -> dict:
@@ -79,7 +79,7 @@ def _verified_claims(idp: dict, mapping: dict, bearer: str) -> dict:
 
 
 def _restricted(mapping: dict, user_id: str, method: str):
-    ref = restriction.get_manager().get_cached(
+    ref = restriction.get_manager().get_for_issue(
         mapping['token_restriction_id'])
     if ref is None:
         _refuse('the mapping\'s token restriction is gone')
@@ -98,7 +98,7 @@ def authenticate(idp_id: str, bearer: ty.Optional[str],
             disabled; the JWT; the bindings; no role on the project).
         IdentityProviderUnavailable: the IdP's keys cannot be fetched.
     """
-    idp = core.get_manager().get(idp_id)
+    idp = core.get_manager().get_for_login(idp_id)
     user_id = None
     token = None
     try:

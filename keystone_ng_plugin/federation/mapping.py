@@ -25,6 +25,7 @@ import uuid
 from keystone.common import provider_api
 from keystone import exception
 
+from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.federation.backends import mapping_sql
 from keystone_ng_plugin.federation import core
 
@@ -100,6 +101,21 @@ class MappingManager:
                 _invalid('project %s is not in the mapping\'s domain' %
                          project_id)
 
+    @MEMOIZE
+    def of_idp_for_login(self, idp_id: str) -> list[dict]:
+        """An IdP's mappings as logins read them (cached; writes
+        invalidate them)."""
+        return self.driver.list(idp_id=idp_id)
+
+    def find_for_login(self, idp_id: str, name: str) -> ty.Optional[dict]:
+        for ref in self.of_idp_for_login(idp_id):
+            if ref['name'] == name:
+                return ref
+        return None
+
+    def forget(self, idp_id: str):
+        self.of_idp_for_login.invalidate(self, idp_id)
+
     def create(self, ref: dict) -> dict:
         ref = dict(ref)
         ref.setdefault('type', 'oidc')
@@ -119,7 +135,9 @@ class MappingManager:
             except exception.DomainNotFound:
                 _invalid('domain %s does not exist' % ref['domain_id'])
         self._check(ref)
-        return self.driver.create(uuid.uuid4().hex, ref)
+        created = self.driver.create(uuid.uuid4().hex, ref)
+        self.forget(created['idp_id'])
+        return created
 
     def get(self, mapping_id: str) -> dict:
         return self.driver.get(mapping_id)
@@ -130,10 +148,14 @@ class MappingManager:
     def update(self, mapping_id: str, changes: dict) -> dict:
         merged = dict(self.driver.get(mapping_id), **changes)
         self._check(merged)
-        return self.driver.update(mapping_id, changes)
+        updated = self.driver.update(mapping_id, changes)
+        self.forget(updated['idp_id'])
+        return updated
 
     def delete(self, mapping_id: str):
+        idp_id = self.driver.get(mapping_id)['idp_id']
         self.driver.delete(mapping_id)
+        self.forget(idp_id)
 
 
 _MANAGER: ty.Optional[MappingManager] = None

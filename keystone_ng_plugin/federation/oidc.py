@@ -81,7 +81,7 @@ def select_mapping(idp: dict, mapping_name: ty.Optional[str],
         if not name:
             _invalid('no mapping_name given and the identity provider has '
                      'no default_mapping_name')
-        found = manager.list(idp_id=idp['id'], name=name)
+        found = [m for m in [manager.find_for_login(idp['id'], name)] if m]
     if not found or found[0]['type'] != mapping_type:
         _invalid('identity provider has no %s mapping %s' % (
             mapping_type, name))
@@ -91,7 +91,7 @@ def select_mapping(idp: dict, mapping_name: ty.Optional[str],
 
 
 def enabled_idp(idp_id: str) -> dict:
-    idp = core.get_manager().get(idp_id)
+    idp = core.get_manager().get_for_login(idp_id)
     if not idp['enabled']:
         raise exception.Forbidden(
             message='The identity provider is disabled.')
@@ -200,9 +200,9 @@ def complete_authorization(state: str, code: ty.Optional[str] = None, *,
     if error or not code:
         _refuse('the identity provider answered %s' % (error or 'no code'))
     idp = enabled_idp(data['idp_id'])
-    try:
-        mapping = mapping_core.get_manager().get(data['mapping_id'])
-    except exception.NotFound:
+    mapping = next((m for m in mapping_core.get_manager().of_idp_for_login(
+        idp['id']) if m['id'] == data['mapping_id']), None)
+    if mapping is None:
         _refuse('the mapping of this login was deleted')
     try:
         provider = metadata.discovery(idp)

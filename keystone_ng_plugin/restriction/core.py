@@ -37,6 +37,7 @@ from oslo_log import log
 from oslo_utils import timeutils
 
 from keystone.api._shared import delegation
+from keystone.assignment import core as assignment_core
 from keystone.common import driver_hints
 from keystone.common import provider_api
 from keystone.common import utils as ks_utils
@@ -44,6 +45,7 @@ from keystone import exception
 from keystone import notifications
 
 import keystone_ng_plugin.conf
+from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.restriction.backends import sql as backend_sql
 
 CONF = keystone_ng_plugin.conf.CONF
@@ -225,14 +227,21 @@ class Manager:
         except exception.NotFound:
             return None
 
+    @MEMOIZE
+    def get_for_issue(self, restriction_id: str) -> ty.Optional[dict]:
+        """The restriction as a login about to issue a token reads it
+        (cached; writes invalidate it). Never used to validate tokens: the
+        provider checks the restriction it is given, and validation reads
+        the database."""
+        return self.get_cached(restriction_id)
+
     @staticmethod
     def allowed_role_ids(ref: dict) -> frozenset:
         """The restriction's roles with the roles they imply."""
-        expanded = PROVIDERS.assignment_api.add_implied_roles(
-            [{'role_id': role_id} for role_id in ref['role_ids']])
-        return frozenset(r['role_id'] for r in expanded)
+        return _with_implied(tuple(sorted(ref['role_ids'])))
 
     def _forget(self, restriction_id: str):
+        self.get_for_issue.invalidate(self, restriction_id)
         # Tokens keep no copy of the restriction, but keystone may have
         # cached a validation: drop those so a change applies at once.
         notifications.invalidate_token_cache_notification(
@@ -391,6 +400,17 @@ class Manager:
         column = {'user': 'user_id', 'project': 'project_id',
                   'domain': 'domain_id'}[resource_type]
         self._delete_where(**{column: entity_id})
+
+
+@assignment_core.MEMOIZE_COMPUTED_ASSIGNMENTS
+def _with_implied(role_ids: tuple) -> frozenset:
+    """Roles and the roles they imply, in keystone's cache of computed
+    assignments (which keystone invalidates when implied roles change).
+    A stale entry can only make a token narrower, never wider: the result
+    is intersected with the user's real roles, computed by keystone."""
+    expanded = PROVIDERS.assignment_api.add_implied_roles(
+        [{'role_id': role_id} for role_id in role_ids])
+    return frozenset(r['role_id'] for r in expanded)
 
 
 _MANAGER: ty.Optional[Manager] = None

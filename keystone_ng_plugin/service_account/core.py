@@ -36,6 +36,7 @@ from keystone import exception
 from keystone import notifications
 
 import keystone_ng_plugin.conf
+from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.restriction import core as restriction
 
@@ -87,7 +88,10 @@ class Manager:
     def __init__(self):
         self.store = ServiceAccountStore()
 
+    @MEMOIZE
     def is_service_account(self, user_id: str) -> bool:
+        """Whether a user is a service account (cached; keystone user IDs
+        are never reused, and deletion invalidates it)."""
         try:
             self.store.get(user_id)
         except exception.NotFound:
@@ -115,6 +119,7 @@ class Manager:
             raise exception.Conflict(
                 type='service account',
                 details='a user named %s exists in the domain' % ref['name'])
+        self.is_service_account.invalidate(self, user['id'])
         return _view(row, user)
 
     def get(self, account_id: str) -> dict:
@@ -175,7 +180,7 @@ class Manager:
         or about nobody in particular, of the account's domain.
         """
         user = self.enabled_account(account_id)
-        ref = restriction.get_manager().get_cached(restriction_id)
+        ref = restriction.get_manager().get_for_issue(restriction_id)
         if ref is None:
             raise exception.ValidationError(
                 message='restriction %s does not exist' % restriction_id)
@@ -197,6 +202,7 @@ class Manager:
             self.store.delete(user_id)
         except exception.NotFound:
             return
+        self.is_service_account.invalidate(self, user_id)
         from keystone_ng_plugin.federation import mapping
         for ref in mapping.get_manager().list(service_account_id=user_id):
             mapping.get_manager().delete(ref['id'])
