@@ -31,6 +31,7 @@ from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
+from keystone_ng_plugin.federation import v3_bearer
 
 VISIBLE = ('Only those the caller may see: global ones and those of their '
            'domain.')
@@ -167,6 +168,11 @@ def _api(kind: crud.Kind, extra=()):
         url_prefix = '/v4/' + kind.path
         resource_mapping = crud.routes(kind) + list(extra)
     return API
+
+
+def on_install(app):
+    """OIDC bearer tokens on keystone's v3 federation auth route."""
+    v3_bearer.install(app)
 
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[

@@ -49,6 +49,22 @@ max_token_bytes = cfg.IntOpt(
          'unread. (Web servers cap request headers too: gunicorn at 8190 '
          'bytes per header line by default.)')
 
+v3_bearer_protocols = cfg.ListOpt(
+    'v3_bearer_protocols', default=[],
+    help='Protocols of keystone\'s v3 federation auth route '
+         '(/v3/OS-FEDERATION/identity_providers/{idp}/protocols/{protocol}'
+         '/auth) on which keystone itself verifies an "Authorization: '
+         'Bearer" OIDC token (JWT against the IdP\'s keys, opaque tokens by '
+         'introspection) and hands its claims to keystone\'s mapped auth as '
+         'OIDC-<claim>, as mod_auth_openidc would. For example: openid. '
+         'Empty: keystone\'s route is untouched.')
+
+v3_bearer_audiences = cfg.ListOpt(
+    'v3_bearer_audiences', default=[],
+    help='The aud values a bearer JWT on those protocols may carry (the '
+         'resource or client ID the IdP puts in access or ID tokens for '
+         'keystone). Required for JWTs.')
+
 state_ttl = cfg.IntOpt(
     'state_ttl', default=600, min=30, max=3600,
     help='Seconds a login started at an identity provider may take to come '
@@ -62,7 +78,7 @@ GROUP = cfg.OptGroup(
 
 ALL_OPTS = [http_timeout, max_response_bytes, allow_insecure_loopback,
             metadata_cache_ttl, jwks_min_refresh_interval, max_token_bytes,
-            state_ttl]
+            v3_bearer_protocols, v3_bearer_audiences, state_ttl]
 
 
 def register_opts(conf):
