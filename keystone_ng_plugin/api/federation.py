@@ -32,6 +32,7 @@ from keystone_ng_plugin.federation import mapping
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
 from keystone_ng_plugin.federation import v3_bearer
+from keystone_ng_plugin.federation import websso
 
 VISIBLE = ('Only those the caller may see: global ones and those of their '
            'domain.')
@@ -170,12 +171,50 @@ def _api(kind: crud.Kind, extra=()):
     return API
 
 
+class WebSSOCallbackResource(ks_flask.ResourceBase):
+
+    def _finish(self):
+        params = dict(flask.request.args)
+        params.update(validation.request_body(form=True))
+        return websso.finish(params)
+
+    @ng_api.operation(
+        summary='Finish a WebSSO login (the IdP\'s redirect)', tags=('auth',),
+        authenticated=False, errors=(400, 401, 403, 502),
+        response_media_types=('text/html',),
+        description='Query (or form_post) state, code and iss from the '
+                    'IdP. Answers keystone\'s sso_callback_template: a form '
+                    'that posts the token to the trusted dashboard the '
+                    'login started from.')
+    @ks_flask.unenforced_api
+    def get(self):
+        return self._finish()
+
+    @ng_api.operation(
+        summary='Finish a WebSSO login (response_mode=form_post)',
+        tags=('auth',), authenticated=False, errors=(400, 401, 403, 502),
+        response_media_types=('text/html',))
+    @ks_flask.unenforced_api
+    def post(self):
+        return self._finish()
+
+
+class WebSSOAPI(ng_api.V4APIBase):
+    _name = 'ng_websso'
+    _import_name = __name__
+    url_prefix = '/v4/federation/websso'
+    resource_mapping = [
+        ng_api.resource(WebSSOCallbackResource, '/callback'),
+    ]
+
+
 def on_install(app):
-    """OIDC bearer tokens on keystone's v3 federation auth route."""
+    """OIDC bearer tokens and WebSSO on keystone's v3 federation routes."""
     v3_bearer.install(app)
+    websso.install(app)
 
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[
             ng_api.resource(OIDCAuthResource, '/<string:idp_id>/auth'),
             ng_api.resource(JWTLoginResource, '/<string:idp_id>/jwt')]),
-        _api(MAPPING), OIDCCallbackAPI)
+        _api(MAPPING), OIDCCallbackAPI, WebSSOAPI)

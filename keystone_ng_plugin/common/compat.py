@@ -70,6 +70,16 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
            isinstance(getattr(constants, '_DEFAULT_AUTH_METHODS', None),
                       list))
     yield from _token_requirements()
+    from keystone.api._shared import authentication
+    from keystone.api import auth as auth_api
+    yield ('keystone WebSSO helpers (_get_sso_origin_host, '
+           '_render_template_response, federated_authenticate_for_token)',
+           callable(getattr(auth_api, '_get_sso_origin_host', None)) and
+           callable(getattr(getattr(auth_api, '_AuthFederationWebSSOBase',
+                                    None), '_render_template_response',
+                            None)) and
+           callable(getattr(authentication,
+                            'federated_authenticate_for_token', None)))
     yield ('keystone cmd.cli.CMDS list with DbSync/DbVersion/BaseApp',
            isinstance(getattr(cli, 'CMDS', None), list)
            and all(hasattr(cli, name)

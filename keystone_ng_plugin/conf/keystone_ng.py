@@ -18,7 +18,8 @@ GROUP_NAME = 'keystone_ng'
 
 json_body_exempt_prefixes = cfg.ListOpt(
     'json_body_exempt_prefixes',
-    default=['/v4/federation/oidc/callback'],
+    default=['/v4/federation/oidc/callback',
+             '/v4/federation/websso/callback'],
     help='URL path prefixes under /v4 whose requests may carry a body that '
          'is not JSON (for example an OpenID Connect "form_post" callback). '
          'Keystone answers every other request that has a non-JSON body '

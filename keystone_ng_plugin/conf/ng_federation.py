@@ -49,8 +49,8 @@ max_token_bytes = cfg.IntOpt(
          'unread. (Web servers cap request headers too: gunicorn at 8190 '
          'bytes per header line by default.)')
 
-v3_bearer_protocols = cfg.ListOpt(
-    'v3_bearer_protocols', default=[],
+v3_oidc_protocols = cfg.ListOpt(
+    'v3_oidc_protocols', default=[],
     help='Protocols of keystone\'s v3 federation auth route '
          '(/v3/OS-FEDERATION/identity_providers/{idp}/protocols/{protocol}'
          '/auth) on which keystone itself verifies an "Authorization: '
@@ -65,6 +65,13 @@ v3_bearer_audiences = cfg.ListOpt(
          'resource or client ID the IdP puts in access or ID tokens for '
          'keystone). Required for JWTs.')
 
+websso_callback_url = cfg.StrOpt(
+    'websso_callback_url',
+    help='Where identity providers send browsers back after a WebSSO '
+         'login on the v3_oidc_protocols (register it as a redirect URI of '
+         'keystone\'s client at the IdP). Default: keystone\'s public URL '
+         'of the request + /v4/federation/websso/callback.')
+
 state_ttl = cfg.IntOpt(
     'state_ttl', default=600, min=30, max=3600,
     help='Seconds a login started at an identity provider may take to come '
@@ -78,7 +85,8 @@ GROUP = cfg.OptGroup(
 
 ALL_OPTS = [http_timeout, max_response_bytes, allow_insecure_loopback,
             metadata_cache_ttl, jwks_min_refresh_interval, max_token_bytes,
-            v3_bearer_protocols, v3_bearer_audiences, state_ttl]
+            v3_oidc_protocols, v3_bearer_audiences, websso_callback_url,
+            state_ttl]
 
 
 def register_opts(conf):

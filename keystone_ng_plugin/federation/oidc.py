@@ -127,6 +127,17 @@ def start_login(idp_id: str, *, redirect_uri: str,
         _invalid('redirect_uri is not allowed for this identity provider')
     if not idp.get('oidc_client_id'):
         _invalid('the identity provider has no oidc_client_id')
+    return authorization_url(
+        idp, redirect_uri, STATE, {'mapping_id': mapping['id'],
+                                   'scope': scope},
+        extra_scopes=mapping.get('oidc_scopes') or [])
+
+
+def authorization_url(idp: dict, redirect_uri: str, kind: str, data: dict,
+                      extra_scopes=()) -> str:
+    """The IdP's authorization URL for a code flow with PKCE S256, a
+    state and a nonce, all kept (with ``data``) as a one-time ceremony of
+    ``kind`` keyed by the state, for whichever node gets the callback."""
     try:
         endpoint = metadata.discovery(idp).get('authorization_endpoint')
         metadata.check_url(endpoint)
@@ -135,12 +146,10 @@ def start_login(idp_id: str, *, redirect_uri: str,
     verifier = secrets.token_urlsafe(48)
     nonce = secrets.token_urlsafe(32)
     scopes = list(dict.fromkeys(
-        ['openid'] + (idp.get('oidc_scopes') or []) +
-        (mapping.get('oidc_scopes') or [])))
-    state = ceremony.start(STATE, {
-        'idp_id': idp['id'], 'mapping_id': mapping['id'],
-        'redirect_uri': redirect_uri, 'nonce': nonce,
-        'code_verifier': verifier, 'scope': scope},
+        ['openid'] + (idp.get('oidc_scopes') or []) + list(extra_scopes)))
+    state = ceremony.start(kind, dict(
+        data, idp_id=idp['id'], redirect_uri=redirect_uri, nonce=nonce,
+        code_verifier=verifier),
         ttl=CONF.ng_federation.state_ttl, subject=idp['id'])
     params = [('response_type', 'code'),
               ('client_id', idp['oidc_client_id']),
@@ -193,17 +202,41 @@ def complete_authorization(state: str, code: ty.Optional[str] = None, *,
         Forbidden: the IdP was disabled meanwhile.
         IdentityProviderUnavailable: the IdP cannot be reached.
     """
-    started = ceremony.consume(STATE, state)
+    data, idp, claims = redeem(STATE, state, code, error=error,
+                               issuer=issuer)
+    mapping = next((m for m in mapping_core.get_manager().of_idp_for_login(
+        idp['id']) if m['id'] == data['mapping_id']), None)
+    if mapping is None:
+        _refuse('the mapping of this login was deleted')
+    default_domain_id = None
+    if not (mapping.get('domain_id') or idp.get('domain_id')):
+        default_domain_id = login.idp_domain_id(idp['id'])
+    try:
+        identity = mapping_engine.apply_mapping(
+            mapping, idp, claims, default_domain_id=default_domain_id)
+    except mapping_engine.MappingRejected as exc:
+        _refuse('mapping refused the identity: %s' % exc)
+    return FederatedLogin(idp=idp, mapping=mapping, identity=identity,
+                          claims=claims, scope=data.get('scope'))
+
+
+def redeem(kind: str, state: str, code: ty.Optional[str], *,
+           error: ty.Optional[str] = None,
+           issuer: ty.Optional[str] = None) -> tuple[dict, dict, dict]:
+    """Use up a ceremony of ``kind`` and redeem its code.
+
+    Returns:
+        (the ceremony's data, the IdP, the verified ID token claims).
+    Raises:
+        Unauthorized, Forbidden, IdentityProviderUnavailable.
+    """
+    started = ceremony.consume(kind, state)
     if started is None:
         _refuse('unknown, expired or used OIDC state')
     data = started.data
     if error or not code:
         _refuse('the identity provider answered %s' % (error or 'no code'))
     idp = enabled_idp(data['idp_id'])
-    mapping = next((m for m in mapping_core.get_manager().of_idp_for_login(
-        idp['id']) if m['id'] == data['mapping_id']), None)
-    if mapping is None:
-        _refuse('the mapping of this login was deleted')
     try:
         provider = metadata.discovery(idp)
         if issuer is not None and issuer != provider.get('issuer'):
@@ -232,13 +265,4 @@ def complete_authorization(state: str, code: ty.Optional[str] = None, *,
         idp_failure(exc)
     if claims.get('nonce') != data['nonce']:
         _refuse('ID token nonce is not the nonce of this login')
-    default_domain_id = None
-    if not (mapping.get('domain_id') or idp.get('domain_id')):
-        default_domain_id = login.idp_domain_id(idp['id'])
-    try:
-        identity = mapping_engine.apply_mapping(
-            mapping, idp, claims, default_domain_id=default_domain_id)
-    except mapping_engine.MappingRejected as exc:
-        _refuse('mapping refused the identity: %s' % exc)
-    return FederatedLogin(idp=idp, mapping=mapping, identity=identity,
-                          claims=claims, scope=data.get('scope'))
+    return data, idp, claims

@@ -13,7 +13,7 @@
 
 ``POST|GET /v3/OS-FEDERATION/identity_providers/{idp}/protocols/{protocol}
 /auth`` with ``Authorization: Bearer <token>``, for the protocols listed in
-``[ng_federation] v3_bearer_protocols``: what mod_auth_openidc does in front
+``[ng_federation] v3_oidc_protocols``: what mod_auth_openidc does in front
 of keystone, inside keystone. The token is verified, then its claims are
 put in the request environment as mod_auth_openidc would (``OIDC-<claim>``,
 plus the protocol's remote ID attribute set to the issuer), and keystone's
@@ -142,7 +142,7 @@ def handle_bearer():
     expose its claims to keystone's mapped auth."""
     match = _ROUTE.match(flask.request.path or '')
     if not match or match.group('protocol') not in \
-            CONF.ng_federation.v3_bearer_protocols:
+            CONF.ng_federation.v3_oidc_protocols:
         return None
     header = flask.request.headers.get('Authorization', '')
     scheme, _, token = header.partition(' ')
@@ -155,6 +155,13 @@ def handle_bearer():
     if not idp.get('enabled', True):
         login.refuse('identity provider %s is disabled' % idp_id)
     claims = verified_claims(idp, token.strip())
+    expose_claims(idp_id, protocol, claims)
+    return None
+
+
+def expose_claims(idp_id: str, protocol: str, claims: dict):
+    """Put verified claims in this request's environment as
+    mod_auth_openidc does, for keystone's mapped auth to read."""
     environ = flask.request.environ
     for name, value in claims.items():
         text = _environ_value(value)
@@ -168,7 +175,6 @@ def handle_bearer():
         remote_id_attribute = None
     if remote_id_attribute:
         environ[remote_id_attribute] = _environ_value(claims['iss'])
-    return None
 
 
 def install(app):

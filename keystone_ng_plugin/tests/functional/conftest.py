@@ -155,10 +155,11 @@ def admin(keystone):
 
 
 @contextlib.contextmanager
-def second_node(dep, tmp_path, **config_changes):
+def second_node(dep, tmp_path, port=None, **config_changes):
     """Another keystone node of the same deployment: same database, same
-    keys and same public origins, its own process and port.
-    ``config_changes``: {section: {option: value}} for this node only."""
+    keys and same public origins, its own process and port (``port``, or a
+    free one). ``config_changes``: {section: {option: value}} for this
+    node only."""
     state = tmp_path / 'node-b'
     state.mkdir()
     for keys in ('fernet-keys', 'receipt-keys', 'credential-keys'):
@@ -168,7 +169,8 @@ def second_node(dep, tmp_path, **config_changes):
     config.update(config_changes)
     node = deployment.Deployment(
         state_dir=str(state), database_url=dep.database_url,
-        port=deployment.free_port(), admin_password=dep.admin_password,
+        port=port or deployment.free_port(),
+        admin_password=dep.admin_password,
         extra_config=config)
     node.setup(bootstrap=False)
     node.start()

@@ -11,7 +11,7 @@
 # under the License.
 """Existing OpenStack clients log in with OIDC bearer tokens, no Apache.
 
-A keystone node configured with ``[ng_federation] v3_bearer_protocols =
+A keystone node configured with ``[ng_federation] v3_oidc_protocols =
 openid`` (and keystone's own v3 federation objects: IdP, mapping, protocol)
 serves keystoneauth's OIDC plugins through the unchanged ``openstack``
 CLI, against the real npm oidc-provider.
@@ -38,7 +38,7 @@ NODE_CONFIG = {
              'token': 'ngrestricted'},
     'openid': {'remote_id_attribute': 'OIDC-iss'},
     'ng_federation': dict(conftest.TEST_CONFIG['ng_federation'],
-                          v3_bearer_protocols='openid',
+                          v3_oidc_protocols='openid',
                           v3_bearer_audiences='keystone'),
 }
 

@@ -61,7 +61,8 @@ class SamplesTest(testtools.TestCase):
             for opt in group_opts:
                 self.assertTrue(opt.help, opt.name)
         conf([], project='keystone', default_config_files=[])
-        self.assertEqual(['/v4/federation/oidc/callback'],
+        self.assertEqual(['/v4/federation/oidc/callback',
+                          '/v4/federation/websso/callback'],
                          conf.keystone_ng.json_body_exempt_prefixes)
 
     def test_policy_rules_are_named_and_documented(self):
