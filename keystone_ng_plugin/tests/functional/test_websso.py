@@ -17,6 +17,9 @@ sso_callback_template: a form that posts the token to the trusted
 dashboard (here a page the test intercepts, as Horizon would receive it).
 """
 
+import json
+import os
+import subprocess
 import sys
 import urllib.parse
 import uuid
@@ -145,3 +148,27 @@ def test_websso_refusals(sso):
                          timeout=30)
         assert r.status_code == 401, r.text
         assert 'token' not in r.text.lower() or 'Unauthorized' in r.text
+
+
+def test_openstack_cli_v3websso(sso, admin, browser):
+    """keystoneauth's v3websso plugin, unchanged, with headless chromium
+    as $BROWSER: it listens on localhost:9990 for keystone's form post."""
+    node, idp = sso
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env.update({'PYTHONWARNINGS': 'ignore',
+                'BROWSER': '%s -m keystone_ng_plugin.tests.functional.'
+                           'websso_browser %%s' % sys.executable})
+    r = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'openstack'),
+         '--os-auth-url', node.auth_url, '--os-identity-api-version', '3',
+         '--os-auth-type', 'v3websso', '--os-identity-provider', idp['id'],
+         '--os-protocol', 'openid', '--os-redirect-port', '9990',
+         'token', 'issue', '-f', 'json'],
+        capture_output=True, text=True, env=env, timeout=180)
+    assert r.returncode == 0, r.stderr
+    token = json.loads(r.stdout)
+    shown = requests.get(node.auth_url + '/auth/tokens', headers={
+        'X-Auth-Token': admin.token, 'X-Subject-Token': token['id']},
+        timeout=30)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()['token']['user']['name'] == 'alice'
