@@ -5,7 +5,8 @@
 //
 // Clients:
 //   keystone / keystone-secret    authorization_code (+PKCE), refresh_token,
-//                                 client_credentials; client_secret_basic
+//                                 client_credentials, device flow;
+//                                 client_secret_basic
 //   workload-1 / workload-secret  client_credentials (a CI job, a pod)
 // Access tokens for the resource https://keystone.test are RS256 JWTs with aud
 // "keystone". Users: alice / alice-pass (groups devs and ops), bob / bob-pass
@@ -55,7 +56,8 @@ const configuration = {
     {
       client_id: 'keystone', client_secret: 'keystone-secret',
       token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials',
+        'urn:ietf:params:oauth:grant-type:device_code'],
       response_types: ['code'],
       redirect_uris: args['redirect-uri'].length ? args['redirect-uri'] : ['http://127.0.0.1:5000/callback'],
       scope: 'openid profile email groups offline_access',
@@ -79,6 +81,7 @@ const configuration = {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true },
     introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,

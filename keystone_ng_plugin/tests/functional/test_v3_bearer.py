@@ -19,9 +19,11 @@ CLI, against the real npm oidc-provider.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -170,3 +172,67 @@ def test_bearer_attacks(keystone, admin, oidc_provider, node):
         _cleanup(admin, real_idp)
         _cleanup(admin, fake_idp)
         stand_in.stop()
+
+
+def _confirm_device(url, user='alice'):
+    """What a person does with the device flow's URL: confirm the code,
+    sign in at the provider (its own forms, followed with requests)."""
+    session = requests.Session()
+    r = session.get(url, timeout=30)
+    for _ in range(15):
+        if r.status_code in (301, 302, 303):
+            r = session.get(urllib.parse.urljoin(r.url,
+                                                 r.headers['Location']),
+                            allow_redirects=False, timeout=30)
+            continue
+        forms = re.findall(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>',
+                           r.text, re.S)
+        if not forms:
+            return r
+        action, inner = forms[0]
+        fields = dict(re.findall(
+            r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', inner))
+        if 'username' in inner:
+            fields.update(username=user, password=user + '-pass')
+        r = session.post(urllib.parse.urljoin(r.url, action), data=fields,
+                         allow_redirects=False, timeout=30)
+    raise AssertionError('device flow did not finish: %s' % r.text[:500])
+
+
+def test_openstack_cli_device_flow(keystone, admin, oidc_provider, node):
+    idp_id, project = _v3_federation(admin, oidc_provider.issuer, 'dev')
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env['PYTHONWARNINGS'] = 'ignore'
+    cli = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), 'openstack'),
+         '--os-auth-url', node.auth_url, '--os-identity-api-version', '3',
+         '--os-auth-type', 'v3oidcdeviceauthz',
+         '--os-discovery-endpoint', oidc_provider.discovery_url,
+         '--os-client-id', 'keystone', '--os-client-secret',
+         'keystone-secret', '--os-code-challenge-method', 'S256',
+         '--os-openid-scope', 'openid profile',
+         '--os-identity-provider', idp_id, '--os-protocol', 'openid',
+         '--os-project-name', project['name'],
+         '--os-project-domain-name', 'Default', 'token', 'issue',
+         '-f', 'json'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        url = None
+        for line in cli.stderr:
+            found = re.search(r'(https?://\S+user_code=\S+)', line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, 'the CLI printed no verification URL'
+        _confirm_device(url)
+        out, err = cli.communicate(timeout=120)
+        assert cli.returncode == 0, err
+        token = json.loads(out)
+        assert token['project_id'] == project['id']
+        user = admin.get('/users/' + token['user_id'], status=200).json()[
+            'user']
+        assert user['name'] == 'alice'
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        _cleanup(admin, idp_id)
