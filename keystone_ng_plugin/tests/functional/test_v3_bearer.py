@@ -45,14 +45,15 @@ NODE_CONFIG = {
 }
 
 
-def _v3_federation(admin, issuer_url, suffix):
-    """keystone's own v3 objects: IdP (remote ID = issuer), a group with
-    member on a project, a mapping OIDC-sub -> user + group, protocol
-    openid."""
-    idp_id = 'v3-%s-%s' % (suffix, uuid.uuid4().hex[:6])
-    admin.request('PUT', '/OS-FEDERATION/identity_providers/' + idp_id,
-                  status=201, json={'identity_provider': {
-                      'remote_ids': [issuer_url], 'enabled': True}})
+def _v3_federation(admin, issuer_url, suffix, idp_id=None):
+    """keystone's own v3 objects: IdP (remote ID = issuer) unless given, a
+    group with member on a project, a mapping OIDC-sub -> user + group,
+    protocol openid."""
+    if idp_id is None:
+        idp_id = 'v3-%s-%s' % (suffix, uuid.uuid4().hex[:6])
+        admin.request('PUT', '/OS-FEDERATION/identity_providers/' + idp_id,
+                      status=201, json={'identity_provider': {
+                          'remote_ids': [issuer_url], 'enabled': True}})
     project = admin.request('POST', '/projects', status=201, json={
         'project': {'name': 'fed-%s' % idp_id,
                     'domain_id': 'default'}}).json()['project']
@@ -236,3 +237,46 @@ def test_openstack_cli_device_flow(keystone, admin, oidc_provider, node):
         if cli.poll() is None:
             cli.kill()
         _cleanup(admin, idp_id)
+
+
+def test_openstack_cli_password_grant_with_introspection(
+        keystone, admin, oidc_provider, node):
+    """v3oidcpassword: the provider's access token is opaque, so keystone
+    introspects it with the client of the plugin's IdP record."""
+    idp = admin.request('POST', '/v4/federation/identity_providers',
+                        status=201, json={'identity_provider': {
+                            'name': 'pw-%s' % uuid.uuid4().hex[:6],
+                            'domain_id': 'default',
+                            'oidc_discovery_url': oidc_provider.discovery_url,
+                            'bound_issuer': oidc_provider.issuer,
+                            'oidc_client_id': 'keystone',
+                            'oidc_client_secret': 'keystone-secret'}}
+                        ).json()['identity_provider']
+    _, project = _v3_federation(admin, oidc_provider.issuer, 'pw',
+                                idp_id=idp['id'])
+    try:
+        r = _openstack(node, '--os-auth-type', 'v3oidcpassword',
+                       '--os-discovery-endpoint',
+                       oidc_provider.discovery_url,
+                       '--os-client-id', 'keystone',
+                       '--os-client-secret', 'keystone-secret',
+                       '--os-username', 'alice',
+                       '--os-password', 'alice-pass',
+                       '--os-openid-scope', 'openid profile',
+                       '--os-identity-provider', idp['id'],
+                       '--os-protocol', 'openid',
+                       '--os-project-name', project['name'],
+                       '--os-project-domain-name', 'Default',
+                       'token', 'issue')
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)['project_id'] == project['id']
+        # a made-up opaque token is refused by introspection
+        r = requests.post(
+            node.auth_url + '/OS-FEDERATION/identity_providers/%s/'
+            'protocols/openid/auth' % idp['id'],
+            headers={'Authorization': 'Bearer made-up-token'}, timeout=30)
+        assert r.status_code == 401, r.text
+    finally:
+        admin.request('DELETE', '/v4/federation/identity_providers/' +
+                      idp['id'], status=204)
+        admin.request('DELETE', '/OS-FEDERATION/mappings/m-' + idp['id'])

@@ -134,6 +134,11 @@ def test_websso_refusals(sso):
                      'providers/%s/protocols/openid/websso' % idp['id'],
                      allow_redirects=False, timeout=30)
     assert r.status_code == 400, r.text
+    # the protocol-agnostic route finds the one IdP with the protocol
+    r = requests.get(node.auth_url + '/auth/OS-FEDERATION/websso/openid',
+                     params={'origin': DASHBOARD}, allow_redirects=False,
+                     timeout=30)
+    assert r.status_code == 302, r.text
     # a good start redirects to the provider with PKCE and a state...
     r = requests.get(_websso_url(node, idp['id']), allow_redirects=False,
                      timeout=30)

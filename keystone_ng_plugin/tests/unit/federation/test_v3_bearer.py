@@ -14,6 +14,7 @@
 import testtools
 
 from keystone_ng_plugin.federation import v3_bearer
+from keystone_ng_plugin.tests.unit import base
 
 
 class EnvironValueTest(testtools.TestCase):
@@ -38,3 +39,34 @@ class EnvironValueTest(testtools.TestCase):
                          (match.group('idp'), match.group('protocol')))
         self.assertIsNone(v3_bearer._ROUTE.match(
             '/v3/OS-FEDERATION/identity_providers/idp1/protocols/openid'))
+
+
+class KeystoneOwnFederationTest(base.TestCase):
+    """Protocols not handed to the plugin stay keystone's: a web server's
+    REMOTE_USER still logs in through keystone's mapped auth, bearer
+    header or not."""
+
+    def config_overrides(self):
+        super().config_overrides()
+        self.config_fixture.config(group='ng_federation',
+                                   v3_oidc_protocols=['openid'])
+
+    def test_remote_user_on_a_protocol_the_plugin_does_not_handle(self):
+        from keystone.common import provider_api
+        providers = provider_api.ProviderAPIs
+        providers.federation_api.create_idp('websrv', {
+            'id': 'websrv', 'enabled': True, 'remote_ids': [],
+            'domain_id': self.domain_id})
+        providers.federation_api.create_mapping('websrv-map', {
+            'rules': [{'local': [{'user': {'name': '{0}'}}],
+                       'remote': [{'type': 'REMOTE_USER'}]}],
+            'schema_version': '1.0'})
+        providers.federation_api.create_protocol(
+            'websrv', 'mapped', {'mapping_id': 'websrv-map'})
+        path = ('/v3/OS-FEDERATION/identity_providers/websrv/protocols/'
+                'mapped/auth')
+        with self.test_client() as c:
+            r = c.post(path, environ_base={'REMOTE_USER': 'bob'},
+                       headers={'Authorization': 'Bearer not-for-us'},
+                       expected_status_code=201)
+        self.assertEqual('bob', r.json['token']['user']['name'])
