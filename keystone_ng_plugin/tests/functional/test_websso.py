@@ -62,6 +62,12 @@ def sso(keystone, admin, tmp_path):
     group = admin.request('POST', '/groups', status=201, json={'group': {
         'name': 'sso-%s' % idp['id'], 'domain_id': 'default'}}
     ).json()['group']
+    project = admin.request('POST', '/projects', status=201, json={
+        'project': {'name': 'sso-%s' % idp['id'], 'domain_id': 'default'}}
+    ).json()['project']
+    admin.request('PUT', '/projects/%s/groups/%s/roles/%s' % (
+        project['id'], group['id'], admin.role_id('member')), status=204)
+    idp['test_project'] = project
     admin.request('PUT', '/OS-FEDERATION/mappings/sso-' + idp['id'],
                   status=201, json={'mapping': {'rules': [{
                       'local': [{'user': {'name': '{0}'}},
@@ -168,10 +174,13 @@ def test_openstack_cli_v3websso(sso, admin, browser):
          '--os-auth-url', node.auth_url, '--os-identity-api-version', '3',
          '--os-auth-type', 'v3websso', '--os-identity-provider', idp['id'],
          '--os-protocol', 'openid', '--os-redirect-port', '9990',
+         '--os-project-name', idp['test_project']['name'],
+         '--os-project-domain-name', 'Default',
          'token', 'issue', '-f', 'json'],
         capture_output=True, text=True, env=env, timeout=180)
     assert r.returncode == 0, r.stderr
     token = json.loads(r.stdout)
+    assert token['project_id'] == idp['test_project']['id']
     shown = requests.get(node.auth_url + '/auth/tokens', headers={
         'X-Auth-Token': admin.token, 'X-Subject-Token': token['id']},
         timeout=30)
