@@ -18,6 +18,7 @@ tools/oidc-provider/idp.mjs, started with node on a free loopback port
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 
 import requests
@@ -25,6 +26,11 @@ import requests
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..',
                                    '..'))
 IDP_DIR = os.path.join(TOP, 'tools', 'oidc-provider')
+
+
+def _free_port() -> int:
+    from keystone_ng_plugin.server import deployment
+    return deployment.free_port()
 
 
 def available() -> bool:
@@ -36,27 +42,39 @@ class OIDCProvider:
     """A running oidc-provider; stop() ends it."""
 
     def __init__(self, port: int, redirect_uris=()):
+        self.redirect_uris = list(redirect_uris)
+        self.log = tempfile.NamedTemporaryFile(prefix='oidc-provider-',
+                                               suffix='.log', delete=False)
+        # A loaded machine can be slow to start node; a port taken meanwhile
+        # makes it exit: try again on another port (callers read .issuer).
+        for attempt in range(3):
+            if self._start(port if attempt == 0 else _free_port()):
+                return
+        with open(self.log.name) as f:
+            output = f.read()[-2000:]
+        raise RuntimeError('oidc-provider did not start: %s' % output)
+
+    def _start(self, port: int) -> bool:
         self.port = port
         self.issuer = 'http://127.0.0.1:%d' % port
         self.discovery_url = self.issuer + '/.well-known/openid-configuration'
         cmd = ['node', os.path.join(IDP_DIR, 'idp.mjs'), '--port', str(port)]
-        for uri in redirect_uris:
+        for uri in self.redirect_uris:
             cmd += ['--redirect-uri', uri]
         self.process = subprocess.Popen(
-            cmd, cwd=IDP_DIR, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+            cmd, cwd=IDP_DIR, stdout=self.log, stderr=self.log,
+            stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError('oidc-provider exited with %s' %
-                                   self.process.returncode)
+                return False
             try:
                 if requests.get(self.discovery_url, timeout=2).ok:
-                    return
+                    return True
             except requests.RequestException:
-                time.sleep(0.1)
+                time.sleep(0.2)
         self.stop()
-        raise RuntimeError('oidc-provider did not start')
+        return False
 
     def stop(self):
         if self.process.poll() is None:
