@@ -4,15 +4,23 @@
 # keystone 30.x, the plugin (editable) and the openstack CLI.
 #
 #   tools/setup-env.sh          what running the dev server needs
-#   tools/setup-env.sh test     + test, lint and docs dependencies, Tempest
+#   tools/setup-env.sh test     + test, lint and docs dependencies, Tempest,
+#                               Rally
+#   tools/setup-env.sh bench    + memcached, for tools/bench
 #
 # Re-running is cheap: each step is skipped when its inputs did not change.
 set -euo pipefail
 
 PROFILE=${1:-run}
+case "$PROFILE" in
+    run) WITH_TEST= ;;
+    test|bench) WITH_TEST=1 ;;
+    *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
+esac
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${NG_VENV:-$TOP/.venv}
 TEMPEST_VENV=${NG_TEMPEST_VENV:-$TOP/.venv-tempest}
+RALLY_VENV=${NG_RALLY_VENV:-$TOP/.venv-rally}
 cd "$TOP"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -79,7 +87,9 @@ if [ ! -x "$VENV/bin/bindep" ]; then
 fi
 
 # 3. System packages (bindep.txt; "test" profile for tests).
-if [ "$PROFILE" = test ]; then
+if [ "$PROFILE" = bench ]; then
+    missing=$("$VENV/bin/bindep" -b test bench || true)
+elif [ -n "$WITH_TEST" ]; then
     missing=$("$VENV/bin/bindep" -b test || true)
 else
     missing=$("$VENV/bin/bindep" -b || true)
@@ -90,7 +100,7 @@ apt_install $missing
 # 4. Python packages, re-installed only when a requirements file changed.
 req_files=(requirements.txt setup.cfg)
 pip_args=(-e . python-openstackclient)
-if [ "$PROFILE" = test ]; then
+if [ -n "$WITH_TEST" ]; then
     req_files+=(test-requirements.txt doc/requirements.txt)
     pip_args+=(-r test-requirements.txt -r doc/requirements.txt)
 fi
@@ -105,7 +115,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
 fi
 
 # 5. A real OpenID provider for the federation tests (npm oidc-provider).
-if [ "$PROFILE" = test ]; then
+if [ -n "$WITH_TEST" ]; then
     command -v npm >/dev/null 2>&1 || apt_install npm
     nstamp="tools/oidc-provider/node_modules/.ng.sha"
     nsum=$(sha256sum tools/oidc-provider/package-lock.json | cut -d' ' -f1)
@@ -118,7 +128,7 @@ if [ "$PROFILE" = test ]; then
 fi
 
 # 6. Tempest in its own virtualenv (its pins differ from keystone's).
-if [ "$PROFILE" = test ]; then
+if [ -n "$WITH_TEST" ]; then
     tstamp="$TEMPEST_VENV/.ng.sha"
     tsum=$(sha256sum tools/tempest-requirements.txt | cut -d' ' -f1)
     if [ ! -f "$tstamp" ] || [ "$(cat "$tstamp")" != "$tsum" ]; then
@@ -130,6 +140,21 @@ if [ "$PROFILE" = test ]; then
         "$TEMPEST_VENV/bin/tempest" --version >/dev/null ||
             { log "tempest install failed"; exit 1; }
         echo "$tsum" > "$tstamp"
+    fi
+fi
+# 7. Rally in its own virtualenv, with the plugin's scenarios (entry point).
+if [ -n "$WITH_TEST" ]; then
+    rstamp="$RALLY_VENV/.ng.sha"
+    rsum=$(cat tools/rally-requirements.txt setup.cfg | sha256sum | cut -d' ' -f1)
+    if [ ! -f "$rstamp" ] || [ "$(cat "$rstamp")" != "$rsum" ]; then
+        log "creating $RALLY_VENV"
+        [ -x "$RALLY_VENV/bin/python" ] || "$PY" -m venv "$RALLY_VENV"
+        pip_q "$RALLY_VENV/bin/pip" install -q --upgrade pip
+        pip_q "$RALLY_VENV/bin/pip" install -q -r tools/rally-requirements.txt
+        pip_q "$RALLY_VENV/bin/pip" install -q --no-deps -e .
+        "$RALLY_VENV/bin/rally" --version >/dev/null ||
+            { log "rally install failed"; exit 1; }
+        echo "$rsum" > "$rstamp"
     fi
 fi
 log "environment ready: $VENV"

@@ -10,7 +10,8 @@
 //   workload-1 / workload-secret  client_credentials (a CI job, a pod)
 // Access tokens for the resource https://keystone.test are RS256 JWTs with aud
 // "keystone". Users: alice / alice-pass (groups devs and ops), bob / bob-pass
-// (group ops). Test control, loopback only: PUT /test/accounts/<id>/groups
+// (group ops), load-1 ... load-999 / load-N-pass (group ops, for Rally).
+// Test control, loopback only: PUT /test/accounts/<id>/groups
 // with a JSON list sets what the IdP asserts for that user from then on.
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -49,6 +50,10 @@ const ACCOUNTS = {
   alice: account('alice', 'Alice Example', ['devs', 'ops']),
   bob: account('bob', 'Bob Example', ['ops']),
 };
+// Load tests (Rally): load-1 ... load-999, password "<id>-pass", group ops.
+for (let n = 1; n < 1000; n += 1) {
+  ACCOUNTS[`load-${n}`] = account(`load-${n}`, `Load ${n}`, ['ops']);
+}
 
 const configuration = {
   jwks,
