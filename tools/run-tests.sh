@@ -44,7 +44,7 @@ step "lint: flake8"
 "$BIN/flake8" keystone_ng_plugin tools doc/source releasenotes/source
 
 step "lint: bashate and shellcheck (devstack plugin, scripts)"
-shell_files=(devstack/plugin.sh devstack/settings tools/*.sh .ci/run)
+shell_files=(devstack/plugin.sh devstack/settings tools/*.sh tools/bench .ci/run)
 "$BIN/bashate" --ignore E005,E006 "${shell_files[@]}"
 shellcheck -x -e SC1090,SC1091,SC2034 "${shell_files[@]}"
 

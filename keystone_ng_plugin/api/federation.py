@@ -29,6 +29,7 @@ from keystone_ng_plugin.federation import core
 from keystone_ng_plugin.federation import jwt_login
 from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping
+from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
 from keystone_ng_plugin.federation import v3_bearer
@@ -209,9 +210,11 @@ class WebSSOAPI(ng_api.V4APIBase):
 
 
 def on_install(app):
-    """OIDC bearer tokens and WebSSO on keystone's v3 federation routes."""
+    """OIDC bearer tokens and WebSSO on keystone's v3 federation routes;
+    the IdP's share of a response's time in Server-Timing."""
     v3_bearer.install(app)
     websso.install(app)
+    app.after_request(metadata.server_timing)
 
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[

@@ -11,16 +11,82 @@
 # under the License.
 """The cache of plugin objects logins read ([keystone_ng] caching).
 
-Keystone's memoization (its cache region and request-local layer). Only for
-what a login or an issuance reads inside its own request: keystone's
-request-local layer can hand a worker the previous request's values in
-code that runs before the new request context exists (the token
-validation of AuthContextMiddleware), so nothing on the validation path
-uses it.
+MEMOIZE: keystone's memoization (its cache region and request-local
+layer). Only for what a login or an issuance reads inside its own request:
+keystone's request-local layer can hand a worker the previous request's
+values in code that runs before the new request context exists (the token
+validation of AuthContextMiddleware).
+
+For the token validation path: :class:`ValidationCache`, a region of its
+own on keystone's cache backend ([cache] settings) without that
+request-local layer: a value is read from the backend (memcached) every
+time, and a write deletes it there, for every keystone process at once.
 """
 
+import threading
+
+from dogpile.cache import api as dogpile_api
 from keystone.common import cache
+import keystone.conf
+from oslo_cache import core as oslo_cache
 
 import keystone_ng_plugin.conf  # noqa: F401 (registers [keystone_ng])
 
+CONF = keystone.conf.CONF
 MEMOIZE = cache.get_memoization_decorator(group='keystone_ng')
+_REGION = oslo_cache.create_region()
+_LOCK = threading.Lock()
+
+
+def _region():
+    if not _REGION.is_configured:
+        with _LOCK:
+            if not _REGION.is_configured:
+                oslo_cache.configure_cache_region(CONF, _REGION)
+    return _REGION
+
+
+class ValidationCache:
+    """get_or_create / get / set / forget of one kind of object, by ID, in
+    the backend itself ([cache] enabled and [keystone_ng] caching, else a
+    pass-through). ``expiration``: a callable giving the seconds a value
+    lives (default: [keystone_ng] cache_time, else [cache]
+    expiration_time).
+    """
+
+    def __init__(self, kind: str, expiration=None):
+        self.kind = kind
+        self.expiration = expiration or (
+            lambda: CONF.keystone_ng.cache_time)
+
+    @staticmethod
+    def enabled() -> bool:
+        return CONF.cache.enabled and CONF.keystone_ng.caching
+
+    def key(self, object_id: str) -> str:
+        return 'keystone_ng.%s.%s' % (self.kind, object_id)
+
+    def get_or_create(self, object_id: str, create):
+        if not self.enabled():
+            return create()
+        value = self.get(object_id)
+        if value is None:
+            value = create()
+            self.set(object_id, value)
+        return value
+
+    def get(self, object_id: str):
+        """The value, or None (none, expired, or caching off)."""
+        if not self.enabled():
+            return None
+        value = _region().get(self.key(object_id),
+                              expiration_time=self.expiration())
+        return None if value is dogpile_api.NO_VALUE else value
+
+    def set(self, object_id: str, value):
+        if self.enabled():
+            _region().set(self.key(object_id), value)
+
+    def forget(self, object_id: str):
+        if self.enabled():
+            _region().delete(self.key(object_id))

@@ -28,12 +28,13 @@ json_body_exempt_prefixes = cfg.ListOpt(
 caching = cfg.BoolOpt(
     'caching', default=True,
     help='Cache the plugin objects logins read (identity providers, '
-         'mappings, which users are service accounts, restrictions when a '
-         'token is issued) in keystone\'s cache ([cache] enabled must be '
-         'true too). Writes invalidate them; as for keystone\'s own cached '
-         'objects, several keystone processes need a shared cache backend '
-         '(memcached) for that. Restrictions are never cached when a token '
-         'is validated.')
+         'mappings, which users are service accounts, restrictions) in '
+         'keystone\'s cache ([cache] enabled must be true too). Writes '
+         'invalidate them; as for keystone\'s own cached objects, several '
+         'keystone processes need a shared cache backend (memcached) for '
+         'that. What token validation reads (restrictions) is read from the '
+         'cache backend itself every time, never from keystone\'s '
+         'request-local cache.')
 
 cache_time = cfg.IntOpt(
     'cache_time', min=0,

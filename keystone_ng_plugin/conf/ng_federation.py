@@ -78,6 +78,18 @@ state_ttl = cfg.IntOpt(
          'back (the OIDC state, nonce and PKCE verifier expire then). Each '
          'state is consumed by its first use.')
 
+shadow_refresh = cfg.IntOpt(
+    'shadow_refresh', default=60, min=0, max=3600,
+    help='Seconds during which a returning federated user whose name, '
+         'domain and groups are unchanged is not shadowed again: the login '
+         'uses the shadow user it made then (remembered in keystone\'s '
+         'cache backend) after checking in keystone that the user still '
+         'exists and is enabled. Shadowing (keystone\'s '
+         'shadow_federated_user: display name, last activity, expiring '
+         'group memberships) costs about a dozen SQL statements. Capped at '
+         'half of [federation] default_authorization_ttl when that is set; '
+         '0 shadows at every login. Needs [cache] enabled.')
+
 GROUP = cfg.OptGroup(
     GROUP_NAME, title='Native federation',
     help='How keystone-ng-plugin talks to OpenID Connect and JWT identity '
@@ -86,7 +98,7 @@ GROUP = cfg.OptGroup(
 ALL_OPTS = [http_timeout, max_response_bytes, allow_insecure_loopback,
             metadata_cache_ttl, jwks_min_refresh_interval, max_token_bytes,
             v3_oidc_protocols, v3_bearer_audiences, websso_callback_url,
-            state_ttl]
+            state_ttl, shadow_refresh]
 
 
 def register_opts(conf):

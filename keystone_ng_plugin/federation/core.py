@@ -71,8 +71,12 @@ class IdentityProviderManager:
         return values
 
     def client_secret(self, idp_id: str) -> ty.Optional[str]:
-        """The decrypted OIDC client secret (for talking to the IdP)."""
-        blob = self.driver.get(idp_id).get('oidc_client_secret')
+        """The decrypted OIDC client secret (for talking to the IdP).
+
+        Read from the cached IdP record, which holds it encrypted with
+        keystone's credential keys (as the database does); decrypted here.
+        """
+        blob = self.get_for_login(idp_id).get('oidc_client_secret')
         if blob is None:
             return None
         return PROVIDERS.credential_provider_api.decrypt(blob)

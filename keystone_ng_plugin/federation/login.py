@@ -21,11 +21,17 @@ method does, so that v3 federation and the plugin agree on who a user is:
   when missing, and joined through keystone's expiring group membership
   (``[federation] default_authorization_ttl``): a login refreshes them and
   drops memberships the IdP no longer asserts;
+* a returning user whose name, domain and groups are unchanged is not
+  shadowed again for ``[ng_federation] shadow_refresh`` seconds (remembered
+  in keystone's cache backend; keystone still says whether the user exists
+  and is enabled);
 * the token is a federated token (identity provider, protocol and group IDs
   in the payload), so its roles are those of the groups plus the user's own,
   as for any v3 federated token.
 """
 
+import hashlib
+import json
 import typing as ty
 from urllib import parse
 
@@ -42,6 +48,7 @@ from keystone.federation import constants as federation_constants
 from keystone import notifications
 
 import keystone_ng_plugin.conf
+from keystone_ng_plugin.common import cache
 from keystone_ng_plugin.federation import mapping_engine
 
 CONF = keystone_ng_plugin.conf.CONF
@@ -58,6 +65,19 @@ PROTOCOLS = (PROTOCOL_OIDC, PROTOCOL_JWT)
 # "openid" as a v3 OIDC login through mod_auth_openidc shows, else keystone's
 # generic "mapped". One of them must be in [auth] methods.
 TOKEN_METHODS = ('openid', 'mapped')
+
+
+def _shadow_window() -> int:
+    """Seconds a shadowing stands ([ng_federation] shadow_refresh, at most
+    half the expiring group memberships' lifetime)."""
+    window = CONF.ng_federation.shadow_refresh
+    ttl_minutes = CONF.federation.default_authorization_ttl
+    if ttl_minutes:
+        window = min(window, ttl_minutes * 30)
+    return window
+
+
+_RECENT = cache.ValidationCache('federated_shadow', expiration=_shadow_window)
 
 
 def token_method() -> str:
@@ -148,6 +168,12 @@ def shadow_user(idp_id: str,
     user = {'id': parse.quote(identity.unique_id),
             'name': identity.user_name,
             'domain': {'id': identity.domain_id}}
+    recent_key = hashlib.sha256(json.dumps(
+        [idp_id, identity.unique_id, identity.user_name, identity.domain_id,
+         sorted(identity.group_names)]).encode()).hexdigest()
+    recent = _recent_shadow(recent_key)
+    if recent is not None:
+        return recent
     for attempt in (1, 2):
         try:
             with ks_sql.session_for_write():
@@ -172,6 +198,32 @@ def shadow_user(idp_id: str,
                             'domain')
     if not shadow.get('enabled', True):
         refuse('federated user %s is disabled' % shadow['id'])
+    if _shadow_window():
+        _RECENT.set(recent_key, (shadow, group_ids))
+    return shadow, group_ids
+
+
+def _recent_shadow(recent_key: str) -> ty.Optional[tuple[dict, list]]:
+    """The shadowing of this same identity a moment ago, if the user and
+    its groups are still there (keystone's reads, cached by keystone: a
+    deletion or an update shows at once)."""
+    if not _shadow_window():
+        return None
+    recent = _RECENT.get(recent_key)
+    if recent is None:
+        return None
+    shadow, group_ids = recent
+    try:
+        user = PROVIDERS.identity_api.get_user(shadow['id'])
+    except exception.UserNotFound:
+        return None
+    if not user.get('enabled', True):
+        refuse('federated user %s is disabled' % shadow['id'])
+    try:
+        for group_id in group_ids:
+            PROVIDERS.identity_api.get_group(group_id)
+    except exception.GroupNotFound:
+        return None
     return shadow, group_ids
 
 

@@ -18,12 +18,14 @@ process for [ng_federation] metadata_cache_ttl; this is a cache of public
 data, not ceremony state, so nodes need not share it.
 """
 
+import http.cookiejar
 import ipaddress
 import threading
 import time
 import typing as ty
 import urllib.parse
 
+import flask
 from oslo_serialization import jsonutils
 import requests
 
@@ -108,11 +110,53 @@ def post_form(url: str, data: dict, auth: ty.Optional[tuple] = None
     return _request_json('POST', url, data=data, auth=auth)
 
 
+def idp_seconds() -> float:
+    """Seconds this request spent waiting for identity providers."""
+    return flask.g.get('ng_idp_seconds', 0.0)
+
+
+def server_timing(response):
+    """Flask after_request: ``Server-Timing: idp;dur=<ms>`` on responses
+    that waited for an identity provider (operators, browsers' developer
+    tools and load tests see keystone's own time apart from the IdP's)."""
+    seconds = idp_seconds()
+    if seconds:
+        response.headers.add('Server-Timing', 'idp;dur=%.1f;desc="identity '
+                             'provider"' % (seconds * 1000))
+    return response
+
+
 def _request_json(method: str, url: str, **kwargs) -> dict:
     check_url(url)
+    started = time.monotonic()
+    try:
+        return _request_json_timed(method, url, **kwargs)
+    finally:
+        if flask.has_request_context():
+            flask.g.ng_idp_seconds = idp_seconds() + (
+                time.monotonic() - started)
+
+
+_LOCAL = threading.local()
+
+
+def _session() -> requests.Session:
+    """A session per thread: connections to identity providers are kept
+    alive between logins. It keeps no cookies: nothing of one login's
+    exchange with an IdP can reach another's."""
+    session = getattr(_LOCAL, 'session', None)
+    if session is None:
+        session = requests.Session()
+        session.cookies.set_policy(
+            http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        _LOCAL.session = session
+    return session
+
+
+def _request_json_timed(method: str, url: str, **kwargs) -> dict:
     limit = CONF.ng_federation.max_response_bytes
     try:
-        with requests.request(
+        with _session().request(
                 method, url, timeout=CONF.ng_federation.http_timeout,
                 allow_redirects=False, stream=True,
                 headers={'Accept': 'application/json'}, **kwargs) as resp:

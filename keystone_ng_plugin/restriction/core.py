@@ -45,12 +45,14 @@ from keystone import exception
 from keystone import notifications
 
 import keystone_ng_plugin.conf
+from keystone_ng_plugin.common import cache
 from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.restriction.backends import sql as backend_sql
 
 CONF = keystone_ng_plugin.conf.CONF
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
+_VALIDATION = cache.ValidationCache('token_restriction')
 
 # The auth method name every restricted token carries (never a login
 # method, never primary).
@@ -215,13 +217,19 @@ class Manager:
 
     # -- for tokens ---------------------------------------------------------
 
-    # Not cached in keystone's cache on purpose: keystone's request-local
-    # cache layer can serve a value of the previous request of a worker
-    # before the new request's context exists (the token validation of
-    # AuthContextMiddleware), which would let a changed or deleted
-    # restriction work once more. One primary-key read per validation.
     def get_cached(self, restriction_id: str) -> ty.Optional[dict]:
-        """The restriction, or None if it was deleted."""
+        """The restriction, or None if it was deleted.
+
+        Token validation reads it for every restricted token: cached in
+        the cache backend itself (ValidationCache), never in keystone's
+        request-local layer, which can serve a worker's previous request's
+        value before the new request context exists (the validation of
+        AuthContextMiddleware). Every write forgets it (_forget).
+        """
+        return _VALIDATION.get_or_create(
+            restriction_id, lambda: self._read(restriction_id))
+
+    def _read(self, restriction_id: str) -> ty.Optional[dict]:
         try:
             return self.driver.get(restriction_id)
         except exception.NotFound:
@@ -241,6 +249,7 @@ class Manager:
         return _with_implied(tuple(sorted(ref['role_ids'])))
 
     def _forget(self, restriction_id: str):
+        _VALIDATION.forget(restriction_id)
         self.get_for_issue.invalidate(self, restriction_id)
         # Tokens keep no copy of the restriction, but keystone may have
         # cached a validation: drop those so a change applies at once.

@@ -89,6 +89,8 @@ class Deployment:
         admin_password: the bootstrap admin's password; default generated
             once and kept in ``state_dir/admin-password``.
         extra_config: ``{section: {option: value}}`` written last.
+        gunicorn_args: more gunicorn options (a benchmark's ``--config``
+            with server hooks, for instance).
     """
 
     state_dir: str
@@ -98,6 +100,7 @@ class Deployment:
     workers: ty.Optional[int] = None
     admin_password: ty.Optional[str] = None
     extra_config: dict = dataclasses.field(default_factory=dict)
+    gunicorn_args: list = dataclasses.field(default_factory=list)
     process: ty.Optional[subprocess.Popen] = dataclasses.field(
         default=None, repr=False)
 
@@ -269,6 +272,7 @@ class Deployment:
             '--access-logfile', self.path('logs', 'access.log'),
             '--error-logfile', self.path('logs', 'gunicorn.log'),
             '--pid', self.path('gunicorn.pid'),
+            *self.gunicorn_args,
             'keystone_ng_plugin.wsgi:application',
         ]
 

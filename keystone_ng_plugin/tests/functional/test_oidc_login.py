@@ -18,6 +18,7 @@ stand-in (functional.issuer), since no real provider signs them.
 """
 
 import contextlib
+import re
 import hashlib
 import json
 import time
@@ -184,6 +185,10 @@ def _callback(dep, params, status=200, form=False):
     else:
         r = requests.post(url, json=params, timeout=60)
     assert r.status_code == status, r.text
+    if status == 200:
+        # keystone's time apart from the IdP's (its token endpoint)
+        assert re.match(r'idp;dur=\d+(\.\d)?;desc=',
+                        r.headers['Server-Timing'])
     if status != 200:
         assert 'X-Subject-Token' not in r.headers
         assert r.json()['error']['code'] == status

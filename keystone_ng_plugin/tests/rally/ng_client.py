@@ -158,6 +158,20 @@ def validate(base, caller_token, subject_token):
         'X-Subject-Token': subject_token}).json()['token']
 
 
+def server_timing(response) -> dict:
+    """{metric: milliseconds} of a response's Server-Timing header."""
+    found = {}
+    for entry in response.headers.get('Server-Timing', '').split(','):
+        parts = [p.strip() for p in entry.split(';')]
+        for part in parts[1:]:
+            if part.startswith('dur='):
+                try:
+                    found[parts[0]] = float(part[4:])
+                except ValueError:
+                    pass
+    return found
+
+
 def name(prefix='rally-ng'):
     return '%s-%s' % (prefix, uuid.uuid4().hex[:12])
 

@@ -175,6 +175,17 @@ class Passkeys(_Base):
                     user['id'], passkey['id']))
 
 
+_KEYS = {}
+
+
+def _private_key(pem):
+    """A loaded private key (loading an RSA key costs milliseconds of the
+    client's CPU, which it shares with the server: once per process)."""
+    if pem not in _KEYS:
+        _KEYS[pem] = serialization.load_pem_private_key(pem, None)
+    return _KEYS[pem]
+
+
 def _authenticator(passkey):
     """A software authenticator holding the user's passkey. Its signature
     counter stays 0 (as with synced passkeys), so concurrent iterations
@@ -185,7 +196,7 @@ def _authenticator(passkey):
     authn.credentials[passkey['credential_id']] = softauthn.Credential(
         id=passkey['credential_id'], rp_id=passkey['rp_id'],
         user_handle=passkey['user_handle'],
-        key=serialization.load_pem_private_key(passkey['key'], None))
+        key=_private_key(passkey['key']))
     return authn
 
 
@@ -268,7 +279,9 @@ class OIDC(_WithDomain):
 
 def oidc_login(base, state, n, timer=None):
     """The OIDC login of account ``n``: start at keystone, sign in at the
-    IdP, finish at keystone's callback; returns the token."""
+    IdP, finish at keystone's callback; returns the token. The callback's
+    wait for the IdP (its token endpoint), which keystone reports in
+    Server-Timing, is recorded as the callback's child action idp.token."""
     def timed(name):
         return atomic.ActionTimer(timer, name) if timer else _Untimed()
 
@@ -281,10 +294,16 @@ def oidc_login(base, state, n, timer=None):
         params = ng_client.login_at_provider(
             auth_url, state['redirect_uri'], state['username'] % n,
             state['password'] % n)
-    with timed('ng.oidc_callback'):
-        return ng_client.call(
-            'POST', base + '/v4/federation/oidc/callback', 200,
-            json=params).headers['X-Subject-Token']
+    with timed('ng.oidc_callback') as callback:
+        r = ng_client.call('POST', base + '/v4/federation/oidc/callback',
+                           200, json=params)
+        idp_ms = ng_client.server_timing(r).get('idp')
+        if timer and idp_ms is not None:
+            callback.atomic_action['children'].append({
+                'name': 'idp.token', 'children': [],
+                'started_at': callback.start,
+                'finished_at': callback.start + idp_ms / 1000.0})
+    return r.headers['X-Subject-Token']
 
 
 class _Untimed:
@@ -365,7 +384,12 @@ class JWT(_WithDomain):
 
 @_context('ng_restrictions', order=530)
 class Restrictions(_Base):
-    """A token restriction for each user: its project, ``role`` only."""
+    """A token restriction for each user: its project, ``role`` only.
+
+    Each user also gets a restricted token made with it at setup (the one
+    the scenario validates, as KeystoneNG.validate_token validates an
+    already issued token).
+    """
 
     CONFIG_SCHEMA = {'type': 'object', 'additionalProperties': False,
                      'properties': {'role': {'type': 'string'}}}
@@ -378,12 +402,23 @@ class Restrictions(_Base):
                     'domain_id': 'default', 'user_id': user['id'],
                     'project_id': user['tenant_id'],
                     'roles': [{'name': self.config['role']}]})['id']
+            if 'ng_tokens' in user:
+                user['ng_restricted_token'] = mint(
+                    self.admin().base, user['ng_tokens']['scoped'],
+                    user['ng_restriction_id'])
 
     def cleanup(self):
         for user in self.users():
             if user.get('ng_restriction_id'):
                 self.admin().delete('/v4/tokens/restrictions/' +
                                     user['ng_restriction_id'])
+
+
+def mint(base, token, restriction_id):
+    """A restricted token made from ``token`` with the restriction."""
+    return ng_client.call(
+        'POST', base + '/v4/tokens/restrictions/%s/tokens' % restriction_id,
+        201, headers={'X-Auth-Token': token}).headers['X-Subject-Token']
 
 
 @_context('ng_service_accounts', order=530)
@@ -530,12 +565,10 @@ class JWTLogin(_Scenario):
         restricted token.
         """
         state = self.context['ng_jwt']
-        if not hasattr(self, '_key'):
-            self._key = serialization.load_pem_private_key(state['key'],
-                                                           None)
         bearer = jwt.encode(ng_client.jwt_claims(
             state['issuer'], state['audience'], 'repo:rally/load:ref:main',
-            repository='rally/load'), self._key, algorithm='RS256')
+            repository='rally/load'), _private_key(state['key']),
+            algorithm='RS256')
         with atomic.ActionTimer(self, 'ng.jwt_login'):
             ng_client.call(
                 'POST', self.base + '/v4/federation/identity_providers/%s/'
@@ -548,21 +581,19 @@ class JWTLogin(_Scenario):
 class RestrictedToken(_Scenario):
 
     def run(self):
-        """Restricted token: mint one, then validate it.
+        """Restricted token: mint one, validate one.
 
         The user narrows its token with its restriction (mint), then
-        validates the restricted token (the ratio against
+        validates its restricted token made at setup (the ratio against
         KeystoneNG.validate_token is the cost of enforcing it).
         """
         user = self.context['user']
         token = user['ng_tokens']['scoped']
         with atomic.ActionTimer(self, 'ng.restricted_mint'):
-            restricted = ng_client.call(
-                'POST', self.base + '/v4/tokens/restrictions/%s/tokens' %
-                user['ng_restriction_id'], 201,
-                headers={'X-Auth-Token': token}).headers['X-Subject-Token']
+            mint(self.base, token, user['ng_restriction_id'])
         with atomic.ActionTimer(self, 'ng.restricted_validate'):
-            ng_client.validate(self.base, token, restricted)
+            ng_client.validate(self.base, token,
+                               user['ng_restricted_token'])
 
 
 @_scenario('KeystoneNG.service_account_token',

@@ -13,6 +13,7 @@
 
 import datetime
 import hashlib
+from unittest import mock
 
 from keystone.common import provider_api
 from keystone.common import sql as ks_sql
@@ -114,6 +115,47 @@ class FederatedLoginTest(base.TestCase):
         self.assertEqual('alice renamed',
                          PROVIDERS.shadow_users_api.get_federated_user(
                              self.idp['id'], 'oidc', 'alice%40idp')['name'])
+
+    def test_returning_user_is_not_shadowed_again_for_a_while(self):
+        # keystone's tests run with [cache] enabled (memory backend).
+        identity_api = PROVIDERS.identity_api
+        first = self._token()
+        devs_only = Identity('alice@idp', 'alice', self.domain_id, ('devs',))
+        with mock.patch.object(identity_api, 'shadow_federated_user',
+                               wraps=identity_api.shadow_federated_user
+                               ) as shadowed:
+            again = self._token()
+            self.assertEqual(first.user_id, again.user_id)
+            self.assertEqual({g['id'] for g in first.federated_groups},
+                             {g['id'] for g in again.federated_groups})
+            self.assertEqual(0, shadowed.call_count)
+            # Other groups: shadowed (then remembered too).
+            self._token(devs_only)
+            self._token(devs_only)
+            self.assertEqual(1, shadowed.call_count)
+            # A group deleted meanwhile: shadowed (the group is made again).
+            identity_api.delete_group(identity_api.get_group_by_name(
+                'devs', self.domain_id)['id'])
+            token = self._token(devs_only)
+            self.assertEqual(2, shadowed.call_count)
+            self.assertEqual(
+                [identity_api.get_group_by_name('devs', self.domain_id)[
+                    'id']], [g['id'] for g in token.federated_groups])
+            # The user deleted meanwhile: shadowed (made again).
+            identity_api.delete_user(first.user_id)
+            self.assertEqual(first.user_id, self._token().user_id)
+            self.assertEqual(3, shadowed.call_count)
+            # Disabled meanwhile: refused at once.
+            identity_api.update_user(first.user_id, {'enabled': False})
+            self.assertRaises(exception.Unauthorized, self._token)
+            identity_api.update_user(first.user_id, {'enabled': True})
+            # shadow_refresh 0: every login shadows.
+            self.config_fixture.config(group='ng_federation',
+                                       shadow_refresh=0)
+            calls = shadowed.call_count
+            self._token()
+            self._token()
+            self.assertEqual(calls + 2, shadowed.call_count)
 
     def test_groups_created_once_in_the_users_domain(self):
         self._token()

@@ -47,7 +47,12 @@ class FakeIdP(http.server.BaseHTTPRequestHandler):
         status, body = self.routes.get(self.path, (404, b'{}'))
         if callable(body):
             body = body()
+        if self.path == '/echo-cookie':
+            status, body = 200, json.dumps(
+                {'cookie': self.headers.get('Cookie')}).encode()
         self.send_response(status)
+        if self.path == '/set-cookie':
+            self.send_header('Set-Cookie', 'sid=login-1; Path=/')
         if status in (301, 302):
             self.send_header('Location', '/discovery')
         self.send_header('Content-Type', 'application/json')
@@ -133,6 +138,13 @@ class MetadataTest(testtools.TestCase):
                               self.base + path)
         self.assertRaises(metadata.MetadataError, metadata.fetch_json,
                           'http://127.0.0.1:1/unreachable')
+
+    def test_connections_kept_but_no_cookies_between_requests(self):
+        FakeIdP.routes['/set-cookie'] = (200, b'{}')
+        self.addCleanup(FakeIdP.routes.pop, '/set-cookie')
+        metadata.fetch_json(self.base + '/set-cookie')
+        self.assertEqual({'cookie': None},
+                         metadata.fetch_json(self.base + '/echo-cookie'))
 
     def test_only_https_except_loopback_when_allowed(self):
         for url in ('http://idp.example/x', 'ftp://idp.example/x',

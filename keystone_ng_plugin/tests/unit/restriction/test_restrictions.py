@@ -14,6 +14,7 @@
 import datetime
 import http.client
 import time
+from unittest import mock
 
 import msgpack
 from oslo_utils import timeutils
@@ -24,6 +25,8 @@ from keystone.token import provider as ks_token_provider
 from keystone.token.providers.fernet import core as stock_fernet
 from keystone.token import token_formatters as tf
 
+from keystone_ng_plugin.common import cache
+from keystone_ng_plugin.restriction import core as restriction_core
 from keystone_ng_plugin.tests.unit import base
 from keystone_ng_plugin.token import provider
 
@@ -354,6 +357,33 @@ class EscalationTest(RestrictionTestCase):
         self.validate(token, NOT_FOUND)
         self.call('get', '/v3/projects/' + self.project_id, token,
                   UNAUTHORIZED)
+
+    def test_validation_reads_restrictions_from_the_cache_backend(self):
+        # keystone's tests run with [cache] enabled (memory backend).
+        self.assertTrue(cache.ValidationCache.enabled())
+        restriction, token = self.restricted()
+        driver = restriction_core.get_manager().driver
+        with mock.patch.object(driver, 'get', wraps=driver.get) as reads:
+            for _ in range(3):
+                self.validate(token)
+            self.assertEqual(0, reads.call_count)
+            # A write forgets it in the backend: the new one is read, then
+            # cached again.
+            self.call('put', URL + '/' + restriction['id'], self.admin, OK,
+                      {'restriction': {'roles': [{'name': 'member'}]}})
+            self.assertEqual(['member'], [
+                r['name'] for r in self.validate(token)['roles']])
+            self.assertGreater(reads.call_count, 0)
+            reads.reset_mock()
+            for _ in range(3):
+                self.assertEqual(['member'], [
+                    r['name'] for r in self.validate(token)['roles']])
+            self.assertEqual(0, reads.call_count)
+        self.config_fixture.config(group='keystone_ng', caching=False)
+        with mock.patch.object(driver, 'get', wraps=driver.get) as reads:
+            restriction_core.get_manager().get_cached(restriction['id'])
+            restriction_core.get_manager().get_cached(restriction['id'])
+            self.assertEqual(2, reads.call_count)
 
     def test_revocation_applies(self):
         _, token = self.restricted()
