@@ -33,6 +33,7 @@ from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
 from keystone_ng_plugin.federation import v3_bearer
+from keystone_ng_plugin.federation import v3_idp_cache
 from keystone_ng_plugin.federation import websso
 
 VISIBLE = ('Only those the caller may see: global ones and those of their '
@@ -211,10 +212,12 @@ class WebSSOAPI(ng_api.V4APIBase):
 
 def on_install(app):
     """OIDC bearer tokens and WebSSO on keystone's v3 federation routes;
-    the IdP's share of a response's time in Server-Timing."""
+    the IdP's share of a response's time in Server-Timing; keystone's v3
+    identity providers cached."""
     v3_bearer.install(app)
     websso.install(app)
     app.after_request(metadata.server_timing)
+    v3_idp_cache.install()
 
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[

@@ -80,6 +80,14 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
                             None)) and
            callable(getattr(authentication,
                             'federated_authenticate_for_token', None)))
+    from keystone.federation.backends import base as federation_base
+    from keystone.federation import core as federation_core
+    yield ('keystone federation Manager.delete_idp, get_idp and update_idp '
+           'forwarded to the driver',
+           callable(getattr(federation_core.Manager, 'delete_idp', None))
+           and all(callable(getattr(federation_base.FederationDriverBase,
+                                    name, None))
+                   for name in ('get_idp', 'update_idp')))
     yield ('keystone cmd.cli.CMDS list with DbSync/DbVersion/BaseApp',
            isinstance(getattr(cli, 'CMDS', None), list)
            and all(hasattr(cli, name)

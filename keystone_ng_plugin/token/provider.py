@@ -202,7 +202,7 @@ class Provider(fernet.Provider):
         setattr(token, _ATTR, ref['id'])
         # keystone checks the new token's roles next (mint): they are this
         # restriction's, read a moment ago in this request.
-        token.__dict__[_MEMO] = (time.monotonic(),
+        token.__dict__[_MEMO] = (time.time(),
                                  restriction.Manager.allowed_role_ids(ref))
         AUDIT_INDEX.put(token.audit_id, ref['id'])
         token_id = self.token_formatter.create_restricted(token, ref)
@@ -237,10 +237,13 @@ def _narrowed_roles(self):
     # keystone reads roles several times per request: remember the
     # restriction's verdict on this token object for a moment (a token
     # object may live longer in keystone's token cache; a second later it
-    # is checked against the database again).
-    now = time.monotonic()
+    # is checked again: restriction from the cache backend or the
+    # database).
+    # Wall-clock time: the token object (with this memo) may be cached by
+    # keystone and read by another process or host.
+    now = time.time()
     memo = self.__dict__.get(_MEMO)
-    if memo is None or now - memo[0] > MEMO_SECONDS:
+    if memo is None or abs(now - memo[0]) > MEMO_SECONDS:
         memo = (now, restriction.get_manager().check_token(
             restriction_id(self), self))
         self.__dict__[_MEMO] = memo

@@ -157,6 +157,30 @@ class FederatedLoginTest(base.TestCase):
             self._token()
             self.assertEqual(calls + 2, shadowed.call_count)
 
+    def test_keystones_v3_identity_providers_are_cached(self):
+        federation_api = PROVIDERS.federation_api
+        driver = federation_api.driver
+        idp_id = self.idp['id']
+        federation_api.get_idp(idp_id)
+        with mock.patch.object(driver, 'get_idp',
+                               wraps=driver.get_idp) as reads:
+            token = self._token()
+            first = federation_api.get_idp(idp_id)
+            # A caller changing its copy changes nothing cached.
+            first['description'] = 'changed by a caller'
+            self.assertNotEqual('changed by a caller',
+                                federation_api.get_idp(idp_id)['description'])
+            PROVIDERS.token_provider_api.validate_token(token.id)
+            self.assertEqual(0, reads.call_count)
+            # keystone's own update and delete forget it at once.
+            federation_api.update_idp(idp_id, {'description': 'new'})
+            self.assertEqual('new', federation_api.get_idp(idp_id)[
+                'description'])
+            self.assertEqual(1, reads.call_count)
+        core.get_manager().delete(idp_id)
+        self.assertRaises(exception.IdentityProviderNotFound,
+                          federation_api.get_idp, idp_id)
+
     def test_groups_created_once_in_the_users_domain(self):
         self._token()
         self._token(Identity('bob@idp', 'bob', self.domain_id, ('devs',)))
