@@ -75,7 +75,7 @@ class MintResource(ks_flask.ResourceBase):
         found = {}
 
         def target():
-            found['ref'] = core.get_manager().get(restriction_id)
+            found['ref'] = core.get_manager().get_for_login(restriction_id)
             return core.policy_target(found['ref'])
 
         ENFORCER.enforce_call(

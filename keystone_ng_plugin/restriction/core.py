@@ -243,6 +243,14 @@ class Manager:
         the database."""
         return self.get_cached(restriction_id)
 
+    def get_for_login(self, restriction_id: str) -> dict:
+        """The restriction a token is about to be made with (cached, as
+        :meth:`get_for_issue`); NotFound if there is none."""
+        ref = self.get_for_issue(restriction_id)
+        if ref is None:
+            raise self.driver._not_found(restriction_id)
+        return ref
+
     @staticmethod
     def allowed_role_ids(ref: dict) -> frozenset:
         """The restriction's roles with the roles they imply."""
@@ -372,7 +380,7 @@ class Manager:
                 are not enabled ([token] provider).
             Unauthorized: no role left on the project.
         """
-        ref = self.get(restriction_id)
+        ref = self.get_for_login(restriction_id)
         if (is_restricted(source) or delegation.is_delegated_method(source)
                 or source.trust_scoped or source.oauth_scoped or
                 source.application_credential_id):

@@ -39,6 +39,7 @@ ACTIONS = {
     'oidc_login': ['ng.oidc_start', 'idp.login', 'ng.oidc_callback'],
     'jwt_login': ['ng.jwt_login'],
     'restricted_token': ['ng.restricted_mint', 'ng.restricted_validate'],
+    'restricted_validate': ['ng.restricted_validate'],
     'service_account_token': ['ng.service_account_token'],
 }
 # The plugin's own tables: the contexts' cleanup empties them.

@@ -403,7 +403,7 @@ class Restrictions(_Base):
                     'project_id': user['tenant_id'],
                     'roles': [{'name': self.config['role']}]})['id']
             if 'ng_tokens' in user:
-                user['ng_restricted_token'] = mint(
+                user['ng_restricted_token'] = mint_token(
                     self.admin().base, user['ng_tokens']['scoped'],
                     user['ng_restriction_id'])
 
@@ -414,7 +414,7 @@ class Restrictions(_Base):
                                     user['ng_restriction_id'])
 
 
-def mint(base, token, restriction_id):
+def mint_token(base, token, restriction_id):
     """A restricted token made from ``token`` with the restriction."""
     return ng_client.call(
         'POST', base + '/v4/tokens/restrictions/%s/tokens' % restriction_id,
@@ -580,17 +580,20 @@ class JWTLogin(_Scenario):
            context={'users': {}, 'ng_user_tokens': {}, 'ng_restrictions': {}})
 class RestrictedToken(_Scenario):
 
-    def run(self):
+    def run(self, mint=True):
         """Restricted token: mint one, validate one.
 
         The user narrows its token with its restriction (mint), then
         validates its restricted token made at setup (the ratio against
         KeystoneNG.validate_token is the cost of enforcing it).
+
+        :param mint: mint too (else only validate, as validate_token)
         """
         user = self.context['user']
         token = user['ng_tokens']['scoped']
-        with atomic.ActionTimer(self, 'ng.restricted_mint'):
-            mint(self.base, token, user['ng_restriction_id'])
+        if mint:
+            with atomic.ActionTimer(self, 'ng.restricted_mint'):
+                mint_token(self.base, token, user['ng_restriction_id'])
         with atomic.ActionTimer(self, 'ng.restricted_validate'):
             ng_client.validate(self.base, token,
                                user['ng_restricted_token'])
