@@ -22,7 +22,8 @@ median / p95 latency, throughput, errors, the ratio of each new flow to
 keystone's closest own flow measured in the same run, and statements per
 request.
 
-Usage: tools/bench [--concurrency 1 4 16] [--duration 15] [--workers 2]
+Usage: tools/bench [--concurrency 1 4 16] [--duration 10] [--rounds 2]
+           [--workers 2]
            [--cache memcached|none] [--backend postgresql]
            [--rst doc/source/performance.rst] [--markdown FILE] [--json FILE]
            [--profile DIR] [--scenarios token_login oidc_login ...]
@@ -218,11 +219,11 @@ def run(args) -> dict:
         print('warming up (the smoke task)', flush=True)
         rally.start(task_args, args_file=rally_task.SMOKE_ARGS)
         warm_lines = _log_lines(query_log)
-        print('measuring: concurrency %s, %s s each' % (
-            args.concurrency, args.duration), flush=True)
+        print('measuring: concurrency %s, %s s each, %d rounds' % (
+            args.concurrency, args.duration, args.rounds), flush=True)
         began = time.time()
         measured = dict(task_args, concurrencies=args.concurrency,
-                        duration=args.duration)
+                        duration=args.duration, rounds=args.rounds)
         if args.scenarios:
             measured['scenarios'] = args.scenarios
         uuid = rally.start(measured)
@@ -248,26 +249,32 @@ def _log_lines(prefix):
 # -- figures ------------------------------------------------------------------
 
 def figures_of(report) -> dict:
-    """{'runs': {concurrency: {flow: stats}}}"""
-    runs = collections.defaultdict(dict)
+    """{'runs': {concurrency: {flow: stats}}}; the workloads of one
+    scenario and concurrency (one per round) pooled."""
+    pooled = collections.defaultdict(lambda: {'data': [], 'seconds': 0.0})
     for title, workload in rally_task.workloads(report):
         name, c = title.split(' c=')
-        concurrency = int(c)
-        ok = [i for i in workload['data'] if not i['error']]
-        errors = len(workload['data']) - len(ok)
+        pool = pooled[(name, int(c))]
+        pool['data'] += workload['data']
+        pool['seconds'] += workload['load_duration']
+    runs = collections.defaultdict(dict)
+    for (name, concurrency), pool in sorted(pooled.items(),
+                                            key=lambda item: item[0][1]):
+        data = pool['data']
+        ok = [i for i in data if not i['error']]
         flows = [f for f in MEASURED if SOURCE.get(f, f) == name]
         for flow in flows:
             values = [sum(_action(i, a) for a in MEASURED[flow]) * 1000
                       for i in ok]
             runs[concurrency][flow] = {
-                'iterations': len(workload['data']), 'errors': errors,
-                'error_samples': [i['error'][:2] for i in workload['data']
+                'iterations': len(data), 'errors': len(data) - len(ok),
+                'error_samples': [i['error'][:2] for i in data
                                   if i['error']][:3],
                 'median_ms': statistics.median(values) if values else None,
                 'p95_ms': percentile(values, 0.95) if values else None,
                 # An OIDC iteration is mostly the IdP's sign-in pages.
                 'throughput_per_s': (None if name == 'oidc_login' else
-                                     len(ok) / workload['load_duration']),
+                                     len(ok) / pool['seconds']),
             }
         if name == 'oidc_login' and ok:
             runs[concurrency]['idp_login'] = {
@@ -339,6 +346,7 @@ def setup_of(args, dep, began, ended) -> dict:
         'minutes': round((ended - began) / 60, 1),
         'backend': args.backend, 'cache': args.cache,
         'gunicorn_workers': dep.workers, 'duration_s': args.duration,
+        'rounds': args.rounds,
         'concurrency': args.concurrency, 'cpus': os.cpu_count(),
         'python': platform.python_version(),
         'keystone': metadata.version('keystone'),
@@ -443,7 +451,8 @@ def _setup_lines(setup, idp, bullet):
         'database: %(backend)s; keystone\'s cache: %(cache)s; bcrypt at '
         'keystone\'s default cost.' % setup,
         bullet + 'Load: Rally, closed loop, each scenario %(duration_s)s s '
-        'at each concurrency of %(concurrency)s.' % setup,
+        'at each concurrency of %(concurrency)s, in %(rounds)s interleaved '
+        'rounds (pooled).' % dict({'rounds': 1}, **setup),
     ]
     if idp:
         lines.append(bullet + 'The OpenID provider\'s time (excluded from the '
@@ -458,8 +467,11 @@ def main(argv=None):
                         choices=databases.BACKENDS)
     parser.add_argument('--concurrency', type=int, nargs='+',
                         default=[1, 4, 16])
-    parser.add_argument('--duration', type=int, default=15,
-                        help='seconds per scenario and concurrency')
+    parser.add_argument('--duration', type=int, default=10,
+                        help='seconds per scenario, concurrency and round')
+    parser.add_argument('--rounds', type=int, default=2,
+                        help='the whole set again, interleaved (drift on '
+                             'the machine is shared by all flows)')
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--scenarios', nargs='+', metavar='NAME',
                         help='only these subtasks of the task file '
