@@ -18,9 +18,9 @@ stand-in (functional.issuer), since no real provider signs them.
 """
 
 import contextlib
-import re
 import hashlib
 import json
+import re
 import time
 import urllib.parse
 import uuid
@@ -33,6 +33,7 @@ from keystone_ng_plugin.server import deployment
 
 from keystone_ng_plugin.tests.functional import conftest
 from keystone_ng_plugin.tests.functional import issuer
+from keystone_ng_plugin.tests.rally import ng_client
 
 REDIRECT = conftest.OIDC_REDIRECT_URI
 
@@ -160,22 +161,8 @@ def _login_at_provider(auth_url, user='alice'):
     """What a person does at the provider: sign in; returns the query
     parameters the browser brings back to the redirect URI (state, code,
     iss)."""
-    session = requests.Session()
-    url = auth_url
-    for _ in range(12):
-        r = session.get(url, allow_redirects=False, timeout=30)
-        if r.status_code == 200 and '<form' in r.text:
-            action = r.text.split('action="')[1].split('"')[0]
-            r = session.post(urllib.parse.urljoin(url, action),
-                             data={'username': user,
-                                   'password': user + '-pass'},
-                             allow_redirects=False, timeout=30)
-        location = urllib.parse.urljoin(url, r.headers['Location'])
-        if location.startswith(REDIRECT):
-            return dict(urllib.parse.parse_qsl(
-                urllib.parse.urlsplit(location).query))
-        url = location
-    raise AssertionError('the provider never redirected back')
+    return ng_client.login_at_provider(auth_url, REDIRECT, user,
+                                       user + '-pass')
 
 
 def _callback(dep, params, status=200, form=False):
