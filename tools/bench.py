@@ -334,11 +334,6 @@ def statements(report, prefix, skip) -> dict:
 
 
 def setup_of(args, dep, began, ended) -> dict:
-    def version(module):
-        try:
-            return __import__(module).__version__
-        except (ImportError, AttributeError):
-            return '?'
     from importlib import metadata
     return {
         'date': datetime.datetime.utcfromtimestamp(began).strftime(

@@ -385,6 +385,18 @@ class EscalationTest(RestrictionTestCase):
             restriction_core.get_manager().get_cached(restriction['id'])
             self.assertEqual(2, reads.call_count)
 
+    def test_minting_with_an_unknown_or_deleted_restriction_is_404(self):
+        source = self.token_for(self.alice, project_id=self.project_id)
+        token, body = self.mint(unit.uuid.uuid4().hex, source, NOT_FOUND)
+        self.assertIsNone(token)
+        self.assertEqual(404, body['error']['code'])
+        restriction = self.create()
+        self.mint(restriction['id'], source)
+        self.call('delete', URL + '/' + restriction['id'], self.admin,
+                  NO_CONTENT)
+        token, _ = self.mint(restriction['id'], source, NOT_FOUND)
+        self.assertIsNone(token)
+
     def test_revocation_applies(self):
         _, token = self.restricted()
         self.call('delete', '/v3/auth/tokens', self.admin, NO_CONTENT,
