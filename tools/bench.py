@@ -133,10 +133,10 @@ WHY = {
         'state, nonce and PKCE verifier, single use, for any node (SET: '
         'asynchronous commit)',
     'oidc_login POST /v4/federation/oidc/callback':
-        'the state taken out (single use); two SELECTs are keystone\'s '
-        'rendering of any federated token (it does not cache its identity '
-        'providers); the shadow user is refreshed only every '
-        '[ng_federation] shadow_refresh seconds (about 12 statements then)',
+        'the state taken out (DELETE ... RETURNING: single use, before the '
+        'code is redeemed); identity provider, keys and mapping are cached, '
+        'and the shadow user is refreshed only every [ng_federation] '
+        'shadow_refresh seconds (about 12 statements then)',
     'jwt_login': 'none: identity provider, keys, mapping, service account '
                  'and restriction are cached (the maximum is a cache refill)',
     'restricted_token POST /v4/tokens/restrictions/{id}/tokens':
@@ -199,7 +199,8 @@ def run(args) -> dict:
     url = databases.create(args.backend, state)
     cache = Memcached() if args.cache == 'memcached' else None
     provider = oidc_provider.OIDCProvider(
-        deployment.free_port(), redirect_uris=[conftest.OIDC_REDIRECT_URI])
+        deployment.free_port(), redirect_uris=[conftest.OIDC_REDIRECT_URI],
+        niceness=args.idp_niceness)
     query_log = os.path.join(state, 'queries')
     os.environ['NG_BENCH_QUERY_LOG'] = query_log
     if args.profile:
@@ -341,7 +342,7 @@ def setup_of(args, dep, began, ended) -> dict:
         'minutes': round((ended - began) / 60, 1),
         'backend': args.backend, 'cache': args.cache,
         'gunicorn_workers': dep.workers, 'duration_s': args.duration,
-        'rounds': args.rounds,
+        'rounds': args.rounds, 'idp_niceness': args.idp_niceness,
         'concurrency': args.concurrency, 'cpus': os.cpu_count(),
         'python': platform.python_version(),
         'keystone': metadata.version('keystone'),
@@ -438,8 +439,11 @@ def render_markdown(figures) -> str:
 
 def _setup_lines(setup, idp, bullet):
     lines = [
-        bullet + 'Run: %(date)s, %(minutes)s minutes; %(cpus)s CPUs shared '
-        'by the server, its database, memcached, the IdP and Rally.' % setup,
+        bullet + ('Run: %(date)s, %(minutes)s minutes; %(cpus)s CPUs shared '
+                  'by the server, its database, memcached, the IdP and '
+                  'Rally' % setup) +
+        (' (the IdP at nice %d, as if on another machine)' %
+         setup['idp_niceness'] if setup.get('idp_niceness') else '') + '.',
         bullet + 'keystone %(keystone)s, keystone-ng-plugin %(plugin)s, '
         'Python %(python)s.' % setup,
         bullet + 'Server: gunicorn, %(gunicorn_workers)s sync workers; '
@@ -468,6 +472,9 @@ def main(argv=None):
                         help='the whole set again, interleaved (drift on '
                              'the machine is shared by all flows)')
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--idp-niceness', type=int, default=10,
+                        help='nice(1) value of the OpenID provider, which '
+                        'stands for another machine (0: same priority)')
     parser.add_argument('--scenarios', nargs='+', metavar='NAME',
                         help='only these subtasks of the task file '
                              '(token_login, passkey_login, ...)')
