@@ -175,11 +175,6 @@ def _api(kind: crud.Kind, extra=()):
 
 class WebSSOCallbackResource(ks_flask.ResourceBase):
 
-    def _finish(self):
-        params = dict(flask.request.args)
-        params.update(validation.request_body(form=True))
-        return websso.finish(params)
-
     @ng_api.operation(
         summary='Finish a WebSSO login (the IdP\'s redirect)', tags=('auth',),
         authenticated=False, errors=(400, 401, 403, 502),
@@ -188,17 +183,20 @@ class WebSSOCallbackResource(ks_flask.ResourceBase):
                     'IdP. Answers keystone\'s sso_callback_template: a form '
                     'that posts the token to the trusted dashboard the '
                     'login started from.')
+    @validation.request_query_schema(schema.websso_callback_request)
     @ks_flask.unenforced_api
     def get(self):
-        return self._finish()
+        return websso.finish(dict(flask.request.args))
 
     @ng_api.operation(
         summary='Finish a WebSSO login (response_mode=form_post)',
         tags=('auth',), authenticated=False, errors=(400, 401, 403, 502),
         response_media_types=('text/html',))
+    @validation.request_body_schema(schema.websso_callback_request,
+                                    form=True)
     @ks_flask.unenforced_api
     def post(self):
-        return self._finish()
+        return websso.finish(validation.request_body(form=True))
 
 
 class WebSSOAPI(ng_api.V4APIBase):

@@ -24,6 +24,7 @@ from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
+from keystone_ng_plugin.token import delegation
 
 ENFORCER = rbac_enforcer.RBACEnforcer
 PROVIDERS = provider_api.ProviderAPIs
@@ -55,6 +56,7 @@ class RegisterStartResource(ks_flask.ResourceBase):
         one registration_finish.
         """
         user = _enforce('identity:ng:passkey:register', user_id)
+        delegation.check_passkey_registration(user_id)
         body = (flask.request.get_json(silent=True) or {}).get('passkey', {})
         options = core.get_manager().registration_options(
             user, body.get('description'))
@@ -70,6 +72,7 @@ class RegisterFinishResource(ks_flask.ResourceBase):
     def post(self, user_id):
         """Verify the new credential (credential.toJSON()) and store it."""
         _enforce('identity:ng:passkey:register', user_id)
+        delegation.check_passkey_registration(user_id)
         body = flask.request.get_json()
         passkey = core.get_manager().register(
             user_id, body, description=body.get('description'))

@@ -12,10 +12,7 @@
 """Token restrictions: /v4/tokens/restrictions and minting restricted
 tokens from the caller's token."""
 
-import flask
-
 from keystone.common import rbac_enforcer
-from keystone import exception
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
@@ -23,21 +20,15 @@ from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.restriction import core
 from keystone_ng_plugin.restriction import schema
+from keystone_ng_plugin.token import delegation
 
 ENFORCER = rbac_enforcer.RBACEnforcer
 
 
-def _caller_token():
-    return flask.request.environ.get(
-        'KEYSTONE_AUTH_CONTEXT', {}).get('token')
-
-
-def refuse_restricted_caller():
-    """A restricted token cannot make or change restrictions."""
-    token = _caller_token()
-    if token is not None and core.is_restricted(token):
-        raise exception.ForbiddenAction(
-            action='manage token restrictions with a restricted token')
+def before_write():
+    """Only a token that may create credentials makes or changes a
+    restriction (a changed restriction changes the tokens made from it)."""
+    delegation.check(delegation.Credential.RESTRICTION)
 
 
 RESTRICTION = crud.Kind(
@@ -55,7 +46,7 @@ RESTRICTION = crud.Kind(
     list_doc='Only those the caller may see: their domain\'s (managers) '
              'and their own (members).',
     path='tokens/restrictions', policy_member='token_restriction',
-    before_write=refuse_restricted_caller)
+    before_write=before_write)
 
 
 class MintResource(ks_flask.ResourceBase):
@@ -81,7 +72,10 @@ class MintResource(ks_flask.ResourceBase):
         ENFORCER.enforce_call(
             action='identity:ng:token_restriction:mint',
             build_target=target)
-        token = core.get_manager().mint(restriction_id, _caller_token())
+        source = delegation.caller_token()
+        delegation.check(delegation.Credential.RESTRICTED_TOKEN, source,
+                         for_user=source.user_id)
+        token = core.get_manager().mint(restriction_id, source)
         return ng_api.token_response(token)
 
 

@@ -17,7 +17,6 @@ from keystone.common import rbac_enforcer
 from keystone import notifications
 from keystone.server import flask as ks_flask
 
-from keystone_ng_plugin.api import restrictions
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import schema as common_schema
@@ -25,6 +24,7 @@ from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.service_account import core
 from keystone_ng_plugin.service_account import guard
 from keystone_ng_plugin.service_account import schema
+from keystone_ng_plugin.token import delegation
 
 ENFORCER = rbac_enforcer.RBACEnforcer
 
@@ -45,7 +45,8 @@ SERVICE_ACCOUNT = crud.Kind(
                'restricted.',
     list_doc='Those of the domains the caller may read.',
     path='service_accounts', update_method='patch',
-    before_write=restrictions.refuse_restricted_caller)
+    before_write=lambda: delegation.refuse_restricted_caller(
+        'manage service accounts'))
 
 
 class TokenResource(ks_flask.ResourceBase):
@@ -71,7 +72,8 @@ class TokenResource(ks_flask.ResourceBase):
         ENFORCER.enforce_call(
             action='identity:ng:service_account:issue_token',
             build_target=target)
-        restrictions.refuse_restricted_caller()
+        delegation.check(delegation.Credential.SERVICE_ACCOUNT_TOKEN,
+                         for_user=service_account_id)
         body = flask.request.get_json()['token']
         token = core.get_manager().issue_token(
             service_account_id, body['restriction_id'],

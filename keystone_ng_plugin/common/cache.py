@@ -46,6 +46,12 @@ def _region():
     return _REGION
 
 
+def shared_region():
+    """The plugin's region on keystone's cache backend ([cache]), without
+    keystone's request-local layer (for counters such as throttling)."""
+    return _region()
+
+
 class ValidationCache:
     """get_or_create / get / set / forget of one kind of object, by ID, in
     the backend itself ([cache] enabled and [keystone_ng] caching, else a

@@ -26,10 +26,15 @@ import json
 import secrets
 import typing as ty
 
+import flask
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from keystone_ng_plugin.common import sql
+from keystone_ng_plugin.common import throttle
+import keystone_ng_plugin.conf
+
+CONF = keystone_ng_plugin.conf.CONF
 
 HANDLE_BYTES = 32
 # One start in PURGE_ONE_IN also deletes expired ceremonies, so the table
@@ -41,6 +46,7 @@ class CeremonyState(sql.ModelBase):
     __tablename__ = 'ng_ceremony_state'
     __table_args__ = (
         sa.Index('ix_ng_ceremony_state_expires_at', 'expires_at'),
+        sa.Index('ix_ng_ceremony_state_client', 'client', 'expires_at'),
         sql.TABLE_ARGS,
     )
 
@@ -53,6 +59,9 @@ class CeremonyState(sql.ModelBase):
         sa.DateTime, nullable=False)
     expires_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime, nullable=False)
+    # the address that started it (for the cap per client)
+    client: orm.Mapped[ty.Optional[str]] = orm.mapped_column(
+        sa.String(64), nullable=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +81,10 @@ def start(kind: str, data: dict, *, ttl: int,
           handle: ty.Optional[str] = None) -> str:
     """Store the state of a new ceremony.
 
+    In a request, the ceremony belongs to the request's client address,
+    which may have at most ``[keystone_ng] max_outstanding_ceremonies``
+    that are neither finished nor expired.
+
     Args:
         kind: what the ceremony is (``passkey.authentication``, ...).
         data: JSON-serialisable state.
@@ -80,6 +93,8 @@ def start(kind: str, data: dict, *, ttl: int,
         handle: the lookup key; a fresh random one when not given.
     Returns:
         The handle to give to the client (or to derive from its answer).
+    Raises:
+        TooManyRequests: the client has too many outstanding ceremonies.
     """
     if ttl <= 0:
         raise ValueError('ttl must be positive')
@@ -87,17 +102,45 @@ def start(kind: str, data: dict, *, ttl: int,
     now = sql.utcnow()
     if secrets.randbelow(PURGE_ONE_IN) == 0:
         purge_expired(now)
+    client = (throttle.client_address() if flask.has_request_context()
+              else None)
+    cap = CONF.keystone_ng.max_outstanding_ceremonies if client else 0
+    table = CeremonyState.__table__
+    values = {'id': handle, 'kind': kind, 'subject': subject,
+              'data': json.dumps(data, separators=(',', ':'),
+                                 sort_keys=True),
+              'created_at': now,
+              'expires_at': now + datetime.timedelta(seconds=ttl),
+              'client': client}
     with sql.session_for_write() as session:
         if session.get_bind().dialect.name == 'postgresql':
             # Not worth waiting for the WAL flush: a database crash that
             # loses a ceremony just started only fails that one login
             # (its consumption at finish is committed synchronously).
             session.execute(sa.text('SET LOCAL synchronous_commit TO OFF'))
-        session.execute(sa.insert(CeremonyState.__table__).values(
-            id=handle, kind=kind, subject=subject,
-            data=json.dumps(data, separators=(',', ':'), sort_keys=True),
-            created_at=now,
-            expires_at=now + datetime.timedelta(seconds=ttl)))
+        if not cap:
+            session.execute(sa.insert(table).values(**values))
+            return handle
+        outstanding = (sa.select(sa.func.count()).select_from(table)
+                       .where(table.c.client == client)
+                       .where(table.c.expires_at > now))
+        if session.get_bind().dialect.name == 'mysql':
+            # InnoDB's INSERT ... SELECT takes shared next-key locks on
+            # what it reads: concurrent starts of one client would
+            # deadlock. A plain SELECT is a consistent read, lock free.
+            allowed = session.execute(outstanding).scalar() < cap
+            if allowed:
+                session.execute(sa.insert(table).values(**values))
+        else:
+            # One statement: insert unless the client has `cap`.
+            columns = list(values)
+            row = sa.select(*[sa.literal(values[c], table.c[c].type)
+                              for c in columns]).where(
+                outstanding.scalar_subquery() < cap)
+            allowed = session.execute(
+                sa.insert(table).from_select(columns, row)).rowcount == 1
+    if not allowed:
+        raise throttle.TooManyRequests(retry_after=min(ttl, 60))
     return handle
 
 

@@ -9,18 +9,28 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Keystone's JSON error envelope for unrouted /v4 requests.
+"""Keystone's JSON error envelope, and one log line per client error.
 
 Flask answers a path no route matches with an HTML page. Under /v4 the
 plugin answers with keystone's ``{"error": {...}}`` envelope instead; every
 other path keeps whatever handler the application had.
+
+Keystone logs every client error but 401 and 404 with a traceback
+(``LOG.exception``): under fuzzing, about one traceback per request, so an
+anonymous client could inflate the logs at will. The plugin renders those
+errors exactly as keystone does and logs one line. A ``retry_after`` on
+an error (429, 503) becomes the ``Retry-After`` header.
 """
 
 import flask
+import oslo_i18n
+from oslo_log import log
 import werkzeug.exceptions
 
 from keystone import exception
 from keystone.server.flask import application as ks_application
+
+LOG = log.getLogger(__name__)
 
 V4_PREFIX = '/v4'
 
@@ -46,8 +56,37 @@ def method_not_allowed_response(error):
     return response
 
 
+def _is_plain_client_error(error) -> bool:
+    """A 4xx keystone renders with nothing but the envelope (and logs
+    with a traceback)."""
+    return 400 <= error.code < 500 and not isinstance(error, (
+        exception.Unauthorized, exception.NotFound,
+        exception.InsufficientAuthMethods, exception.OAuth2Error,
+        exception.RedirectRequired))
+
+
+def keystone_error(error):
+    """Keystone's error handler, with one log line for client errors."""
+    if not _is_plain_client_error(error):
+        response = ks_application._handle_keystone_exception(error)
+    else:
+        LOG.info('%s %s: %d %s', flask.request.method,
+                 flask.request.path.encode('unicode_escape').decode()[:200],
+                 error.code, error)
+        message = oslo_i18n.translate(
+            error.args[0], ks_application._best_match_language())
+        response = _envelope(error.code, error.title, str(message))
+    retry_after = getattr(error, 'retry_after', None)
+    if retry_after:
+        response.headers['Retry-After'] = str(retry_after)
+    return response
+
+
 def install(app: flask.Flask):
-    """Render 404 and 405 under /v4 with keystone's envelope."""
+    """Render 404 and 405 under /v4 with keystone's envelope; keystone's
+    errors with one log line for client errors."""
+    for error_class in exception.KEYSTONE_API_EXCEPTIONS:
+        app.register_error_handler(error_class, keystone_error)
     previous_404 = app.error_handler_spec.get(None, {}).get(404, {}).get(
         werkzeug.exceptions.NotFound)
 

@@ -26,6 +26,8 @@ import typing as ty
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from keystone_ng_plugin.common import text as ng_text
+
 ASYMMETRIC_ALGORITHMS = ('RS256', 'RS384', 'RS512', 'PS256', 'PS384',
                          'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA')
 MAX_TOKEN_BYTES = 16384
@@ -110,6 +112,39 @@ def _candidates(keys, kid):
     return matching
 
 
+def parse_unverified(token: str, *, max_bytes: int = MAX_TOKEN_BYTES,
+                     algorithms: ty.Collection[str] = ASYMMETRIC_ALGORITHMS
+                     ) -> dict:
+    """Check that a token is a compact JWS that could be verified at all,
+    before anything is fetched to verify it.
+
+    Returns:
+        The (unverified) header.
+    Raises:
+        InvalidJWT: not a string, too large, not three base64url JSON
+            parts with an object payload, or an algorithm not allowed.
+    """
+    if not isinstance(token, str) or not token:
+        raise InvalidJWT('no token')
+    if len(token.encode('utf-8', 'replace')) > max_bytes:
+        raise InvalidJWT('token larger than %d bytes' % max_bytes)
+    try:
+        header = jwt.get_unverified_header(token)
+        jwt.decode(token, options={'verify_signature': False})
+    except jwt.exceptions.PyJWTError as exc:
+        raise InvalidJWT('malformed token: %s' % exc)
+    except (ValueError, TypeError) as exc:
+        raise InvalidJWT('malformed token: %s' % exc)
+    alg = header.get('alg')
+    allowed = [a for a in algorithms if a in ASYMMETRIC_ALGORITHMS]
+    if alg not in allowed:
+        raise InvalidJWT('algorithm %r is not allowed' % alg)
+    kid = header.get('kid')
+    if kid is not None and not isinstance(kid, str):
+        raise InvalidJWT('malformed kid')
+    return header
+
+
 def verify_jwt(token: str, *, keys: ty.Sequence[VerificationKey],
                issuer: str, audiences: ty.Optional[ty.Collection[str]],
                leeway: int = DEFAULT_LEEWAY,
@@ -132,21 +167,9 @@ def verify_jwt(token: str, *, keys: ty.Sequence[VerificationKey],
         UnknownKey: no key has the token's kid.
         InvalidJWT: anything else.
     """
-    allowed = [a for a in algorithms if a in ASYMMETRIC_ALGORITHMS]
-    if not isinstance(token, str) or not token:
-        raise InvalidJWT('no token')
-    if len(token.encode('utf-8', 'replace')) > max_bytes:
-        raise InvalidJWT('token larger than %d bytes' % max_bytes)
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.exceptions.DecodeError as exc:
-        raise InvalidJWT('malformed token: %s' % exc)
-    alg = header.get('alg')
-    if alg not in allowed:
-        raise InvalidJWT('algorithm %r is not allowed' % alg)
-    kid = header.get('kid')
-    if kid is not None and not isinstance(kid, str):
-        raise InvalidJWT('malformed kid')
+    header = parse_unverified(token, max_bytes=max_bytes,
+                              algorithms=algorithms)
+    alg, kid = header['alg'], header.get('kid')
     last_error = None
     for candidate in _candidates(keys, kid):
         if candidate.algorithm and candidate.algorithm != alg:
@@ -170,6 +193,8 @@ def verify_jwt(token: str, *, keys: ty.Sequence[VerificationKey],
         iat = claims.get('iat')
         if iat is not None and not isinstance(iat, (int, float)):
             raise InvalidJWT('iat must be a number')
+        if ng_text.find_hostile(claims):
+            raise InvalidJWT('a claim holds a NUL or an unpaired surrogate')
         return VerifiedJWT(header=header, claims=claims)
     raise InvalidJWT('signature does not verify%s' % (
         ': %s' % last_error if last_error else ' (no key for %s)' % alg))

@@ -41,12 +41,60 @@ cache_time = cfg.IntOpt(
     help='Seconds to cache those objects; default: [cache] '
          'expiration_time.')
 
+max_json_depth = cfg.IntOpt(
+    'max_json_depth', default=32, min=4, max=500,
+    help='The deepest nesting of objects and arrays a JSON request body may '
+         'have, on every route (keystone\'s v3 and the plugin\'s). A '
+         'deeper body is refused with 400 before anything reads it (a body '
+         'nested about 1,000 deep would otherwise overflow the JSON '
+         'parser: a 500). Keystone\'s own bodies nest at most about 8 deep.')
+
+outage_retry_after = cfg.IntOpt(
+    'outage_retry_after', default=5, min=1,
+    help='Seconds in the Retry-After header of the 503 answered while the '
+         'database cannot be reached.')
+
+trusted_proxies = cfg.ListOpt(
+    'trusted_proxies', default=[],
+    help='Addresses or networks (CIDR) of the load balancers and reverse '
+         'proxies in front of keystone. Only for requests from them is the '
+         'client address taken from X-Forwarded-For (the right-most '
+         'address that is not a trusted proxy); any other client\'s '
+         'X-Forwarded-For is ignored, so it cannot choose its own '
+         'throttling bucket. Empty: the TCP peer is the client.')
+
+throttle_rate = cfg.FloatOpt(
+    'throttle_rate', default=20.0, min=0.0,
+    help='Requests per second one client address may make, sustained, to '
+         'the anonymous endpoints (passkey login start and finish, OIDC '
+         'login start and callback, WebSSO, JWT login, the v3 bearer and '
+         'passkey logins, and every other /v4 endpoint that takes no '
+         'token). Above it the answer is 429 with Retry-After. The bucket '
+         'is kept in keystone\'s cache backend ([cache]), so that every '
+         'worker and node shares it (per process when [cache] is not '
+         'enabled). Unknown and real users are throttled alike. 0 turns '
+         'throttling off.')
+
+throttle_burst = cfg.IntOpt(
+    'throttle_burst', default=100, min=1,
+    help='How many requests above throttle_rate one client address may '
+         'make at once before it is throttled.')
+
+max_outstanding_ceremonies = cfg.IntOpt(
+    'max_outstanding_ceremonies', default=256, min=0,
+    help='Login ceremonies (passkey challenges, OIDC and WebSSO states) '
+         'that one client address may have started and not yet finished '
+         'or let expire. One more start answers 429 with Retry-After. It '
+         'bounds the rows one client can make keystone keep. 0: no cap.')
+
 GROUP = cfg.OptGroup(
     GROUP_NAME,
     title='keystone-ng-plugin integration',
     help='How keystone-ng-plugin hooks into Keystone.')
 
-ALL_OPTS = [json_body_exempt_prefixes, caching, cache_time]
+ALL_OPTS = [json_body_exempt_prefixes, caching, cache_time, max_json_depth,
+            outage_retry_after, trusted_proxies, throttle_rate,
+            throttle_burst, max_outstanding_ceremonies]
 
 
 def register_opts(conf):

@@ -36,6 +36,11 @@ CONF = keystone_ng_plugin.conf.CONF
 _LOCK = threading.Lock()
 _CACHE: dict[str, tuple[float, dict]] = {}
 _LAST_REFRESH: dict[str, float] = {}
+# A failed fetch is not repeated for a while (doubling up to the maximum):
+# otherwise every login refused for an unreachable IdP costs a fetch.
+_FAILURES: dict[str, tuple[float, float, str]] = {}
+FAILURE_BACKOFF_MIN = 1.0
+FAILURE_BACKOFF_MAX = 60.0
 
 
 WELL_KNOWN = '/.well-known/openid-configuration'
@@ -186,20 +191,34 @@ def _cached(url: str, refresh: bool = False) -> dict:
     now = time.monotonic()
     with _LOCK:
         hit = _CACHE.get(url)
+        failed = _FAILURES.get(url)
     if hit and not refresh and hit[0] > now:
         return hit[1]
-    document = fetch_json(url)
+    if failed and failed[0] > now:
+        raise MetadataError('%s (not fetched again for %d s)' % (
+            failed[2], failed[0] - now + 1))
+    try:
+        document = fetch_json(url)
+    except MetadataError as exc:
+        backoff = min(max(2 * failed[1] if failed else 0,
+                          FAILURE_BACKOFF_MIN), FAILURE_BACKOFF_MAX)
+        with _LOCK:
+            _FAILURES[url] = (now + backoff, backoff, str(exc))
+        raise
     with _LOCK:
+        _FAILURES.pop(url, None)
         _CACHE[url] = (now + CONF.ng_federation.metadata_cache_ttl,
                        document)
     return document
 
 
 def forget():
-    """Drop every cached document (tests, and after an IdP changes)."""
+    """Drop every cached document and failure (tests, and after an IdP
+    changes)."""
     with _LOCK:
         _CACHE.clear()
         _LAST_REFRESH.clear()
+        _FAILURES.clear()
 
 
 def discovery(idp: dict) -> dict:
@@ -275,9 +294,13 @@ def signing_keys(idp: dict, refresh: bool = False
 def verify_token(idp: dict, token: str,
                  audiences: ty.Optional[ty.Collection[str]],
                  leeway: int = jose.DEFAULT_LEEWAY) -> jose.VerifiedJWT:
-    """Verify a JWT of this IdP, re-fetching its JWKS once on a new kid."""
-    iss = issuer(idp)
+    """Verify a JWT of this IdP, re-fetching its JWKS once on a new kid.
+
+    A token that cannot be a JWT is refused before anything is fetched.
+    """
     limit = CONF.ng_federation.max_token_bytes
+    jose.parse_unverified(token, max_bytes=limit)
+    iss = issuer(idp)
     try:
         return jose.verify_jwt(token, keys=signing_keys(idp), issuer=iss,
                                audiences=audiences, leeway=leeway,

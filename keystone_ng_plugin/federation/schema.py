@@ -263,3 +263,15 @@ oidc_callback_request = {
     'oneOf': [{'required': ['code']}, {'required': ['error']}],
     'additionalProperties': False,
 }
+
+# What an identity provider sends back to the WebSSO callback (query or
+# form_post). Providers add parameters of their own (scope, authuser...):
+# any other string parameter is accepted and ignored.
+websso_callback_request = {
+    'type': 'object',
+    'description': 'What the identity provider appended to the callback '
+                   'URL: state and code, or state and an OAuth2 error.',
+    'required': ['state'],
+    'properties': dict(oidc_callback_request['properties']),
+    'additionalProperties': {'type': 'string', 'maxLength': 4096},
+}

@@ -49,6 +49,8 @@ from keystone import exception
 
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.common import jose
+from keystone_ng_plugin.common import text as ng_text
+from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin.federation import core
 from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import metadata
@@ -94,6 +96,9 @@ def _introspect(idp: dict, token: str) -> dict:
               core.get_manager().client_secret(idp['id']) or ''))
     if answer.get('active') is not True:
         login.refuse('introspection: token not active')
+    if ng_text.find_hostile(answer):
+        login.refuse('introspection: a claim holds a NUL or an unpaired '
+                     'surrogate')
     if isinstance(answer.get('exp'), (int, float)) and \
             answer['exp'] < time.time():
         login.refuse('introspection: token expired')
@@ -150,6 +155,7 @@ def handle_bearer():
         return None
     # This is the authentication decision keystone's route relies on.
     setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+    throttle.check()
     idp_id, protocol = match.group('idp'), match.group('protocol')
     idp = _idp(idp_id)
     if not idp.get('enabled', True):

@@ -39,6 +39,7 @@ from keystone.common import provider_api
 from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
 
+from keystone_ng_plugin.common import throttle
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import core
 from keystone_ng_plugin.federation import login
@@ -104,6 +105,7 @@ def start_websso():
             CONF.ng_federation.v3_oidc_protocols:
         return None
     setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+    throttle.check()
     protocol = match.group('protocol')
     origin = ks_auth_api._get_sso_origin_host()
     idp = _idp_for(protocol, match.groupdict().get('idp'))

@@ -25,12 +25,19 @@ _READ = (
     '(role:reader and domain_id:%(target.user.domain_id)s)')
 _SCOPES = ['system', 'domain', 'project']
 
+# A passkey someone else holds for a user is a way to impersonate them.
+_SELF = 'user_id:%(target.user.id)s'
+
 rules = [
     policy.DocumentedRuleDefault(
         name='identity:ng:passkey:register',
-        check_str=_MANAGE, scope_types=_SCOPES,
-        description='Register a passkey for a user: the user themself, an '
-                    'admin, or a domain manager for users of their domain.',
+        check_str=_SELF, scope_types=_SCOPES,
+        description='Register a passkey for a user: the user themself only '
+                    '(an admin holding a passkey for someone else could '
+                    'log in as them). Whatever this rule says, a passkey '
+                    'is never registered with a delegated token (restricted, '
+                    'application credential, trust, workload JWT) or for a '
+                    'service account.',
         operations=[
             {'path': _PATH + '/register_start', 'method': 'POST'},
             {'path': _PATH + '/register_finish', 'method': 'POST'}]),

@@ -36,7 +36,6 @@ import flask
 from oslo_log import log
 from oslo_utils import timeutils
 
-from keystone.api._shared import delegation
 from keystone.assignment import core as assignment_core
 from keystone.common import driver_hints
 from keystone.common import provider_api
@@ -368,23 +367,17 @@ class Manager:
                 parent_audit_id=parent_audit_id)
 
     def mint(self, restriction_id: str, source) -> ty.Any:
-        """A restricted token made from the caller's token (TokenModel).
+        """A restricted token made from the caller's token (TokenModel),
+        which :mod:`keystone_ng_plugin.token.delegation` has judged.
 
         Raises:
             NotFound: no such restriction.
-            Forbidden: the source token is delegated or restricted, or the
-                restriction is another user's.
+            Forbidden: the restriction is another user's.
             ValidationError: no project to scope to, or restricted tokens
                 are not enabled ([token] provider).
             Unauthorized: no role left on the project.
         """
         ref = self.get_for_login(restriction_id)
-        if (is_restricted(source) or delegation.is_delegated_method(source)
-                or source.trust_scoped or source.oauth_scoped or
-                source.application_credential_id):
-            raise exception.Forbidden(
-                message='A restricted or delegated token cannot be '
-                        'restricted again.')
         return self.issue_for(
             ref, source.user_id, project_id=source.project_id,
             expires_at=source.expires_at, methods=source.methods,

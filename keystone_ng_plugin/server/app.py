@@ -31,7 +31,10 @@ from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import errors
 from keystone_ng_plugin.common import json_body
 from keystone_ng_plugin.common import policy
+from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
+from keystone_ng_plugin.server import edge
+from keystone_ng_plugin.token import delegation
 
 LOG = log.getLogger(__name__)
 API_NAMESPACE = 'keystone_ng_plugin.api'
@@ -78,8 +81,11 @@ def install(app):
         if hasattr(module, 'on_install'):
             module.on_install(app)
     json_body.install(app)
+    throttle.install(app)
+    delegation.install(app)
     discovery.install(app)
     errors.install(app)
+    edge.install(app)
     app.extensions['keystone_ng_plugin'] = True
     return app
 

@@ -99,6 +99,12 @@ class Manager:
         return True
 
     def create(self, ref: dict) -> dict:
+        from keystone_ng_plugin.token import provider
+        if not isinstance(PROVIDERS.token_provider_api.driver,
+                          provider.Provider):
+            # ngfernet is what refuses a service account's logins.
+            raise exception.ValidationError(
+                message='service accounts need [token] provider = ngfernet')
         try:
             PROVIDERS.resource_api.get_domain(ref['domain_id'])
         except exception.DomainNotFound:

@@ -50,6 +50,7 @@ from keystone.token import token_formatters as tf
 
 from keystone_ng_plugin.common import compat
 from keystone_ng_plugin.restriction import core as restriction
+from keystone_ng_plugin.service_account import core as accounts
 
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
@@ -195,6 +196,7 @@ class Provider(fernet.Provider):
     def generate_id_and_issued_at(self, token):
         want = restriction.take_pending()
         if want is None:
+            refuse_unrestricted_service_account(token)
             return super().generate_id_and_issued_at(token)
         ref = restriction.get_manager().check_new_token(want, token)
         token.methods = [m for m in token.methods
@@ -209,6 +211,20 @@ class Provider(fernet.Provider):
         issued_at = ks_utils.isotime(
             at=self.token_formatter.creation_time(token_id), subsecond=True)
         return token_id, issued_at
+
+
+def refuse_unrestricted_service_account(token):
+    """A service account only ever gets restricted tokens: never by
+    password, passkey, TOTP, application credential or a v3 mapping, even
+    if such a credential exists (set while the plugin was not installed,
+    or by a direct database edit). Every token keystone issues comes
+    through here, so this is where a login as one is refused."""
+    if accounts.get_manager().is_service_account(token.user_id):
+        LOG.warning('Refused an unrestricted token (methods %s) for '
+                    'service account %s', token.methods, token.user_id)
+        raise exception.Unauthorized(
+            'service account %s only gets restricted tokens' %
+            token.user_id)
 
 
 def restriction_id(token) -> ty.Optional[str]:

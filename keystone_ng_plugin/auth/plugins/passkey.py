@@ -24,6 +24,7 @@ from keystone.auth.plugins import base
 from keystone.auth.plugins import core as auth_core
 from keystone.common.validation import validators
 
+from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
 
@@ -44,6 +45,9 @@ class Passkey(base.AuthMethodHandler):
 
     def authenticate(self, auth_payload):
         """Start (401 with options) or finish (user_id) a passkey login."""
+        # POST /v3/auth/tokens is anonymous: a passkey step is throttled
+        # as /v4/auth/passkey/* are (once per request).
+        throttle.check()
         _PAYLOAD_VALIDATOR.validate(auth_payload)
         manager = core.get_manager()
         user = auth_payload.get('user') or {}

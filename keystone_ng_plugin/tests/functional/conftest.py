@@ -31,7 +31,13 @@ TEST_CONFIG = {'identity': {'password_hash_rounds': '4'},
                'ng_federation': {'allow_insecure_loopback': 'true',
                                  'max_token_bytes': '4096'},
                # CADF audit events go to keystone's log, for the tests.
-               'oslo_messaging_notifications': {'driver': 'log'}}
+               'oslo_messaging_notifications': {'driver': 'log'},
+               # Every test is one client address (127.0.0.1): throttling
+               # is on, with limits only the throttling tests reach (on a
+               # node of their own with tight ones).
+               'keystone_ng': {'throttle_rate': '2000',
+                               'throttle_burst': '5000',
+                               'max_outstanding_ceremonies': '100000'}}
 # Where the test OpenID provider may send browsers back to.
 OIDC_REDIRECT_URI = 'http://127.0.0.1:8790/callback'
 

@@ -50,6 +50,10 @@ class TestCase(test_v3.RestfulTestCase):
         # every other token they are keystone's fernet and token method.
         self.config_fixture.config(group='token', provider='ngfernet')
         self.config_fixture.config(group='auth', token='ngrestricted')
+        # Every test's anonymous requests come from one address; the
+        # throttling tests turn it on for themselves.
+        self.config_fixture.config(group='keystone_ng', throttle_rate=0,
+                                   max_outstanding_ceremonies=0)
 
     def load_backends(self):
         super().load_backends()

@@ -141,6 +141,16 @@ class VerifyJWTTest(testtools.TestCase):
         forged = '.'.join([header, _b64(json.dumps(claims).encode()), sig])
         self.assertRaises(jose.InvalidJWT, self.verify, forged)
 
+    def test_validly_signed_hostile_claims_refused(self):
+        # keystone could not store them (NUL) or encode them (surrogates)
+        for value in ('a\x00b', 'a\ud800', '\udfff'):
+            self.assertRaises(jose.InvalidJWT, self.verify,
+                              self.token(sub=value))
+            self.assertRaises(jose.InvalidJWT, self.verify,
+                              self.token(groups=['ok', value]))
+            self.assertRaises(jose.InvalidJWT, self.verify,
+                              self.token(**{'x' + value: 1}))
+
     def test_malformed_and_oversized(self):
         for token in ('', 'abc', 'a.b.c', '...', None, 5):
             self.assertRaises(jose.InvalidJWT, self.verify, token)

@@ -11,10 +11,12 @@
 # under the License.
 """Fetching discovery documents and JWKS from identity providers."""
 
+import base64
 import http.server
 import json
 import threading
 import time
+from unittest import mock
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 import jwt
@@ -195,3 +197,38 @@ class MetadataTest(testtools.TestCase):
         metadata.verify_token(idp, token, ['keystone'])
         self.assertRaises(metadata.MetadataError, metadata.signing_keys,
                           dict(idp, jwt_validation_pubkeys=None))
+
+    def test_failed_fetch_is_not_repeated_at_once(self):
+        # An IdP whose keys cannot be fetched: refused logins must not cost
+        # an outbound fetch each.
+        self.idp['jwks_url'] = self.base + '/jwks'
+        hits = []
+        FakeIdP.routes['/jwks'] = (500, lambda: hits.append(1) or b'{}')
+        for _ in range(5):
+            self.assertRaises(metadata.MetadataError, metadata.verify_token,
+                              self.idp, self._token(self.key_a, 'a'),
+                              ['keystone'])
+        self.assertEqual(1, len(hits))
+        # after the backoff, one more try (and the backoff doubles)
+        with mock.patch.object(metadata.time, 'monotonic',
+                               return_value=time.monotonic() + 1.5):
+            self.assertRaises(metadata.MetadataError, metadata.signing_keys,
+                              self.idp)
+            self.assertRaises(metadata.MetadataError, metadata.signing_keys,
+                              self.idp)
+        self.assertEqual(2, len(hits))
+
+    def test_unparseable_bearer_refused_before_any_fetch(self):
+        for bearer in ('not.a.jwt', 'garbage', 'a.b', '', 'x' * 20000,
+                       _unsigned_with_alg('none'),
+                       _unsigned_with_alg('HS256')):
+            self.assertRaises(jose.InvalidJWT, metadata.verify_token,
+                              self.idp, bearer, ['keystone'])
+        self.assertEqual([], self.fetches)
+
+
+def _unsigned_with_alg(alg):
+    def b64(value):
+        return base64.urlsafe_b64encode(
+            json.dumps(value).encode()).rstrip(b'=').decode()
+    return '%s.%s.' % (b64({'alg': alg}), b64({'iss': 'x', 'exp': 1}))

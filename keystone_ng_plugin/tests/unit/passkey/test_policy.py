@@ -66,10 +66,18 @@ class PolicyTest(base.PasskeyTestCase):
                      headers={'X-Auth-Token': token},
                      expected_status_code=FORBIDDEN)
 
+    def test_only_the_user_registers_a_passkey_by_default(self):
+        # an admin or manager holding a passkey for someone else could log
+        # in as them
+        for token in (self.admin_token(), self._domain_token('manager')):
+            self.post(self.url + '/register_start', {}, token,
+                      status=FORBIDDEN)
+        self.post(self.url + '/register_start', {},
+                  self.token_of(self.owner))
+
     def test_domain_manager_manages_users_of_their_domain(self):
         token = self._domain_token('manager')
         self.get(self.url, token)
-        self.post(self.url + '/register_start', {}, token)
         with self.test_client() as c:
             c.patch(self.url + '/' + self.passkey['id'],
                     json={'passkey': {'description': 'renamed'}},
