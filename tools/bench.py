@@ -41,7 +41,6 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +51,7 @@ sys.path.insert(0, TOP)
 from keystone_ng_plugin.server import deployment  # noqa: E402
 from keystone_ng_plugin.tests.functional import conftest  # noqa: E402
 from keystone_ng_plugin.tests.functional import databases  # noqa: E402
+from keystone_ng_plugin.tests.functional import memcached  # noqa: E402
 from keystone_ng_plugin.tests.functional import oidc_provider  # noqa: E402
 from keystone_ng_plugin.tests import rally_task  # noqa: E402
 
@@ -163,24 +163,6 @@ def percentile(values, fraction):
 
 # -- the run ------------------------------------------------------------------
 
-class Memcached:
-
-    def __init__(self):
-        self.port = deployment.free_port()
-        cmd = ['memcached', '-p', str(self.port), '-U', '0', '-l',
-               '127.0.0.1', '-m', '64', '-t', '1']
-        if os.geteuid() == 0:
-            cmd += ['-u', 'root']
-        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
-        time.sleep(0.3)
-        if self.process.poll() is not None:
-            raise RuntimeError('memcached did not start')
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 def keystone_config(cache_servers):
     config = {
         # The test IdP serves plain http on loopback.
@@ -202,7 +184,8 @@ def keystone_config(cache_servers):
 def run(args) -> dict:
     state = tempfile.mkdtemp(prefix='ng-bench-')
     url = databases.create(args.backend, state)
-    cache = Memcached() if args.cache == 'memcached' else None
+    cache = (memcached.Memcached() if args.cache == 'memcached'
+             else None)
     provider = oidc_provider.OIDCProvider(
         deployment.free_port(), redirect_uris=[conftest.OIDC_REDIRECT_URI],
         niceness=args.idp_niceness)

@@ -56,7 +56,7 @@ class LoginFinishResource(ks_flask.ResourceBase):
 
     @ng_api.operation(
         summary='Finish a passkey login: a keystone token', status=201,
-        tags=TAGS, authenticated=False,
+        tags=TAGS, authenticated=False, errors=(401,),
         response_headers=(('X-Subject-Token', 'The token.'),),
         response_schema=common_schema.token_response)
     @validation.request_body_schema(schema.authentication_response)

@@ -97,7 +97,7 @@ class OIDCCallbackResource(ks_flask.ResourceBase):
 
     @ng_api.operation(
         summary='Finish an OpenID Connect login: a keystone token',
-        tags=('auth',), authenticated=False, errors=(403, 404, 502),
+        tags=('auth',), authenticated=False, errors=(401, 403, 404, 502),
         response_headers=(('X-Subject-Token', 'The token.'),),
         response_schema=common_schema.token_response)
     @validation.request_body_schema(schema.oidc_callback_request, form=True)

@@ -136,7 +136,7 @@ class PasskeysAPI(ng_api.V4APIBase):
                         '/<string:user_id>/passkeys/register_finish'),
         ng_api.resource(PasskeysResource, '/<string:user_id>/passkeys'),
         ng_api.resource(PasskeyResource,
-                        '/<string:user_id>/passkeys/<string:passkey_id>'),
+                        '/<string:user_id>/passkeys/<ng_hex:passkey_id>'),
     ]
 
 

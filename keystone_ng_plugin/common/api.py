@@ -36,11 +36,26 @@ from oslo_serialization import jsonutils
 from keystone.common import render_token
 from keystone.server import flask as ks_flask
 import werkzeug.exceptions
+import werkzeug.routing
 
 from keystone_ng_plugin.common import errors
 
 HTTP_METHODS = ('get', 'put', 'post', 'patch', 'delete', 'head')
-_FLASK_VAR = re.compile(r'<(?:[a-zA-Z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>')
+_FLASK_VAR = re.compile(r'<(?:([a-zA-Z_]+):)?([a-zA-Z_][a-zA-Z0-9_]*)>')
+
+
+class HexIDConverter(werkzeug.routing.BaseConverter):
+    """A keystone-style ID (uuid4 hex), so that a literal sibling path
+    (``passkeys/register_start``) is never taken for an ID."""
+
+    regex = '[0-9a-f]{32}'
+
+
+# URL converters of /v4 routes, and what they accept in OpenAPI terms.
+CONVERTERS = {'ng_hex': HexIDConverter}
+PATH_PARAMETER_SCHEMAS = {
+    'ng_hex': {'type': 'string', 'pattern': '^[0-9a-f]{32}$'},
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +114,7 @@ class Route:
     path: str                  # OpenAPI form: /v4/users/{user_id}
     method: str                # lower case
     path_params: tuple[str, ...]
+    path_schemas: dict         # parameter name: its schema
     operation: Operation
     operation_id: str
     request_body_schema: ty.Optional[dict]
@@ -136,13 +152,22 @@ class V4APIBase(ks_flask.APIBase):
         return self.url_prefix.rstrip('/')
 
     @classmethod
+    def instantiate_and_register_to_app(cls, flask_app):
+        flask_app.url_map.converters.update(CONVERTERS)
+        return super().instantiate_and_register_to_app(flask_app)
+
+    @classmethod
     def routes(cls) -> list[Route]:
         """Every (path, method) this API serves, with its declarations."""
         result = []
         for rmap in cls.resource_mapping:
             flask_path = cls.url_prefix.rstrip('/') + rmap.url
-            path = _FLASK_VAR.sub(r'{\1}', flask_path).rstrip('/') or '/'
-            params = tuple(_FLASK_VAR.findall(flask_path))
+            path = _FLASK_VAR.sub(r'{\2}', flask_path).rstrip('/') or '/'
+            variables = _FLASK_VAR.findall(flask_path)
+            params = tuple(name for _, name in variables)
+            schemas = {name: PATH_PARAMETER_SCHEMAS.get(
+                converter, {'type': 'string'})
+                for converter, name in variables}
             for method in HTTP_METHODS:
                 func = getattr(rmap.resource, method, None)
                 if func is None:
@@ -154,7 +179,7 @@ class V4APIBase(ks_flask.APIBase):
                             rmap.resource.__name__, method))
                 result.append(Route(
                     path=path, method=method, path_params=params,
-                    operation=op,
+                    path_schemas=schemas, operation=op,
                     operation_id='%s_%s' % (
                         operation_stem(path), method),
                     request_body_schema=getattr(
@@ -179,12 +204,17 @@ def resource(resource_cls, url, **route_kwargs):
     """A keystone ResourceMap for a /v4 resource (no keystone JSON-Home).
 
     Extra keyword arguments go to Flask's ``add_url_rule``. A collection
-    (url '' or '/') answers with and without the trailing slash.
+    (url '') is the prefix itself, with and without the trailing slash.
     """
     if url in ('', '/'):
         route_kwargs.setdefault('strict_slashes', False)
-    return ks_flask.construct_resource_map(
+    rmap = ks_flask.construct_resource_map(
         resource=resource_cls, url=url, resource_kwargs=route_kwargs)
+    if url in ('', '/'):
+        # keystone makes '' into '/': a rule ending in '/' that werkzeug
+        # then answers with 404, not 405, for a method it lacks.
+        rmap = rmap._replace(url='')
+    return rmap
 
 
 def token_response(token, status=http.client.CREATED):

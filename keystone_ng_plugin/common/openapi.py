@@ -50,12 +50,39 @@ ERROR_SCHEMA = {
 }
 
 
+# What every error status means here, beyond its name.
+ERROR_DESCRIPTIONS = {
+    400: 'Bad Request: the request does not match its schema, holds a NUL '
+         'or an unpaired surrogate in any string (path, query, header, '
+         'body), nests JSON deeper than [keystone_ng] max_json_depth, or '
+         'is semantically invalid (it names a domain, project, role, user, '
+         'identity provider or restriction that does not exist; a '
+         'malformed WebAuthn credential).',
+    401: 'Unauthorized: no valid token, or the login was refused.',
+    413: 'Request Entity Too Large: the body is larger than '
+         '[oslo_middleware] max_request_body_size.',
+    414: 'URI Too Long: the request line is longer than the web server '
+         'accepts (answered by the web server itself).',
+    429: 'Too Many Requests: this client address made too many anonymous '
+         'requests, or has too many unfinished login ceremonies; retry '
+         'after Retry-After seconds.',
+    503: 'Service Unavailable: the database cannot be reached; retry after '
+         'Retry-After seconds.',
+}
+_RETRY_AFTER = {'Retry-After': {
+    'description': 'Seconds to wait before retrying.',
+    'schema': {'type': 'string'}}}
+
+
 def _error_response(status: int) -> dict:
-    return {
-        'description': http.client.responses.get(status, 'Error'),
-        'content': {'application/json': {
-            'schema': {'$ref': '#/components/schemas/Error'}}},
-    }
+    response = {'description': ERROR_DESCRIPTIONS.get(
+        status, http.client.responses.get(status, 'Error'))}
+    if status != 414:
+        response['content'] = {'application/json': {
+            'schema': {'$ref': '#/components/schemas/Error'}}}
+    if status in (429, 503):
+        response['headers'] = copy.deepcopy(_RETRY_AFTER)
+    return response
 
 
 def _query_parameters(schema: ty.Optional[dict]) -> list:
@@ -83,7 +110,8 @@ def _operation(route: ng_api.Route) -> dict:
     if op.tags:
         doc['tags'] = list(op.tags)
     params = [{'name': name, 'in': 'path', 'required': True,
-               'schema': {'type': 'string'}} for name in route.path_params]
+               'schema': copy.deepcopy(route.path_schemas[name])}
+              for name in route.path_params]
     params += _query_parameters(route.request_query_schema)
     if params:
         doc['parameters'] = params
@@ -109,13 +137,19 @@ def _operation(route: ng_api.Route) -> dict:
             name: {'description': text, 'schema': {'type': 'string'}}
             for name, text in op.response_headers}
     responses = {str(op.status): success}
-    errors = set(op.errors)
-    if route.request_body_schema is not None or route.request_query_schema:
-        errors.add(http.client.BAD_REQUEST)
+    # Every request passes the edge (hostile input: 400; database
+    # outage: 503) and, when anonymous, the throttle (429).
+    errors = set(op.errors) | {http.client.BAD_REQUEST,
+                               http.client.SERVICE_UNAVAILABLE}
+    if route.request_body_schema is not None:
+        errors.add(http.client.REQUEST_ENTITY_TOO_LARGE)
+    if route.request_query_schema:
+        errors.add(http.client.REQUEST_URI_TOO_LONG)
     if op.authenticated:
         errors.update((http.client.UNAUTHORIZED, http.client.FORBIDDEN))
         doc['security'] = [{AUTH_SCHEME: []}]
     else:
+        errors.add(http.client.TOO_MANY_REQUESTS)
         doc['security'] = []
     if route.path_params:
         errors.add(http.client.NOT_FOUND)
@@ -141,7 +175,12 @@ def build_document(routes: ty.Iterable[ng_api.Route],
             'description': (
                 'The /v4 API that keystone-ng-plugin adds to an upstream '
                 'OpenStack Keystone. Errors use keystone\'s JSON envelope; '
-                'management calls take a keystone token in X-Auth-Token.'),
+                'management calls take a keystone token in X-Auth-Token. '
+                'Every string (path, query, header, body) is UTF-8 text '
+                'without NUL and without unpaired surrogates: any other is '
+                'refused with 400, as is JSON nested deeper than '
+                '[keystone_ng] max_json_depth. Anonymous operations are '
+                'throttled per client address (429).'),
             'license': {'name': 'Apache 2.0',
                         'identifier': 'Apache-2.0'},
         },

@@ -133,7 +133,9 @@ _LOCAL = _LocalBuckets()
 
 
 def _store():
-    if CONF.cache.enabled:
+    # keystone enables its cache by default, on the null backend (which
+    # keeps nothing): then only this process can count.
+    if CONF.cache.enabled and CONF.cache.backend != 'dogpile.cache.null':
         return cache.shared_region()
     return None
 

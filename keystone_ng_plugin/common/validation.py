@@ -58,6 +58,10 @@ def request_body_schema(schema: ty.Optional[dict] = None,
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             if validator is not None:
+                if not form and not flask.request.get_data(cache=True):
+                    # the document says the body is required: so it is
+                    raise exception.ValidationError(
+                        message='This request needs a JSON body.')
                 validator.validate(request_body(form))
             return func(*args, **kwargs)
 

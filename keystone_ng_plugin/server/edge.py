@@ -55,6 +55,10 @@ class Hostile(ValueError):
     """A request part that no endpoint may receive."""
 
 
+class TooLarge(ValueError):
+    """A body larger than keystone accepts."""
+
+
 def _check_text(value: str, where: str):
     if ng_text.is_hostile(value):
         raise Hostile('%s contains a NUL or an unpaired surrogate' % where)
@@ -130,27 +134,31 @@ def check_form(body: bytes):
     _check_urlencoded(body, 'form field')
 
 
-def _read_body(environ: dict) -> ty.Optional[bytes]:
-    """The body (the stream is replaced by a copy), or None when it is
-    larger than keystone accepts (its size limit answers that)."""
-    limit = getattr(CONF.oslo_middleware, 'max_request_body_size',
-                    _DEFAULT_MAX_BODY)
-    try:
-        length = int(environ.get('CONTENT_LENGTH') or 0)
-    except ValueError:
-        return None
+def _max_body() -> int:
+    return getattr(CONF.oslo_middleware, 'max_request_body_size',
+                   _DEFAULT_MAX_BODY)
+
+
+def _read_body(environ: dict) -> bytes:
+    """The body (the stream is replaced by a copy of it).
+
+    Raises:
+        TooLarge: over [oslo_middleware] max_request_body_size (keystone's
+            own limit, answered here in keystone's error format).
+    """
+    limit = _max_body()
+    length = int(environ.get('CONTENT_LENGTH') or 0)
     stream = environ.get('wsgi.input')
     if stream is None:
         return b''
     if length > limit:
-        return None
+        raise TooLarge()
     if length:
         body = stream.read(length)
     elif environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
         body = stream.read(limit + 1)
         if len(body) > limit:
-            environ['wsgi.input'] = _Chain(body, stream)
-            return None
+            raise TooLarge()
         environ['CONTENT_LENGTH'] = str(len(body))
     else:
         return b''
@@ -158,39 +166,21 @@ def _read_body(environ: dict) -> ty.Optional[bytes]:
     return body
 
 
-class _Chain(io.RawIOBase):
-    """What was read already, then the rest of the stream."""
-
-    def __init__(self, head: bytes, rest):
-        self._head = io.BytesIO(head)
-        self._rest = rest
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        data = self._head.read(size)
-        if size is None or size < 0:
-            return data + self._rest.read()
-        if len(data) < size:
-            data += self._rest.read(size - len(data))
-        return data
-
-    def readline(self, size=-1):
-        line = self._head.readline(size)
-        if not line.endswith(b'\n'):
-            line += self._rest.readline(
-                -1 if size is None or size < 0 else size - len(line))
-        return line
-
-
 def check_request(environ: dict):
-    """Raise :class:`Hostile` for a request no endpoint may receive."""
+    """Raise :class:`Hostile` for a request no endpoint may receive
+    (:class:`TooLarge` for a body over keystone's limit)."""
+    try:
+        int(environ.get('CONTENT_LENGTH') or 0)
+    except ValueError:
+        raise Hostile('Content-Length is not a number')
     _utf8(_wsgi_bytes(environ.get('PATH_INFO', '')), 'the path')
     check_query(environ.get('QUERY_STRING', ''))
     check_headers(environ)
     mimetype = (environ.get('CONTENT_TYPE') or '').split(';')[0].strip()
     if mimetype not in _JSON and mimetype != _FORM:
+        # keystone refuses other bodies; only their size matters here
+        if int(environ.get('CONTENT_LENGTH') or 0) > _max_body():
+            raise TooLarge()
         return
     body = _read_body(environ)
     if not body:
@@ -253,6 +243,10 @@ class Edge:
             return error_response(
                 start_response, 400, 'Bad Request',
                 'Invalid input for this request: %s.' % exc)
+        except TooLarge:
+            return error_response(
+                start_response, 413, 'Request Entity Too Large',
+                'The request body is larger than this service accepts.')
         try:
             return self.application(environ, start_response)
         except Exception as exc:

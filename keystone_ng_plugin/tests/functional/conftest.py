@@ -23,6 +23,7 @@ import requests
 from keystone_ng_plugin.server import deployment
 from keystone_ng_plugin.tests.functional import browser as ng_browser
 from keystone_ng_plugin.tests.functional import databases
+from keystone_ng_plugin.tests.functional import memcached as ng_memcached
 from keystone_ng_plugin.tests.functional import oidc_provider as ng_oidc
 
 # Fast password hashing: these tests are about behaviour, not bcrypt.
@@ -197,3 +198,15 @@ def oidc_provider():
                                     redirect_uris=[OIDC_REDIRECT_URI])
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope='session')
+def memcached():
+    """A memcached of the run's own (keystone's shared cache backend)."""
+    if not ng_memcached.available():
+        if os.environ.get('CI'):
+            pytest.fail('CI needs memcached (bindep, profile test)')
+        pytest.skip('memcached is not installed')
+    server = ng_memcached.Memcached()
+    yield server
+    server.stop()
