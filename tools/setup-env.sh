@@ -5,7 +5,7 @@
 #
 #   tools/setup-env.sh          what running the dev server needs
 #   tools/setup-env.sh test     + test, lint and docs dependencies, Tempest,
-#                               Rally
+#                               Rally, Schemathesis
 #   tools/setup-env.sh bench    + memcached, for tools/bench
 #
 # Re-running is cheap: each step is skipped when its inputs did not change.
@@ -21,6 +21,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${NG_VENV:-$TOP/.venv}
 TEMPEST_VENV=${NG_TEMPEST_VENV:-$TOP/.venv-tempest}
 RALLY_VENV=${NG_RALLY_VENV:-$TOP/.venv-rally}
+FUZZ_VENV=${NG_FUZZ_VENV:-$TOP/.venv-fuzz}
 cd "$TOP"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -155,6 +156,20 @@ if [ -n "$WITH_TEST" ]; then
         "$RALLY_VENV/bin/rally" --version >/dev/null ||
             { log "rally install failed"; exit 1; }
         echo "$rsum" > "$rstamp"
+    fi
+fi
+# 8. Schemathesis in its own virtualenv (the contract fuzzer).
+if [ -n "$WITH_TEST" ]; then
+    fstamp="$FUZZ_VENV/.ng.sha"
+    fsum=$(sha256sum tools/fuzz-requirements.txt | cut -d' ' -f1)
+    if [ ! -f "$fstamp" ] || [ "$(cat "$fstamp")" != "$fsum" ]; then
+        log "creating $FUZZ_VENV"
+        [ -x "$FUZZ_VENV/bin/python" ] || "$PY" -m venv "$FUZZ_VENV"
+        pip_q "$FUZZ_VENV/bin/pip" install -q --upgrade pip
+        pip_q "$FUZZ_VENV/bin/pip" install -q -r tools/fuzz-requirements.txt
+        "$FUZZ_VENV/bin/schemathesis" --version >/dev/null ||
+            { log "schemathesis install failed"; exit 1; }
+        echo "$fsum" > "$fstamp"
     fi
 fi
 log "environment ready: $VENV"

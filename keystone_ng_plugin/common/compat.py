@@ -88,6 +88,19 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
            and all(callable(getattr(federation_base.FederationDriverBase,
                                     name, None))
                    for name in ('get_idp', 'update_idp')))
+    from keystone.server.flask.request_processing.middleware import (
+        auth_context)
+    yield ('keystone AuthContextMiddleware.process_request wrapped by '
+           'middleware_exceptions (functools.wraps)',
+           callable(getattr(auth_context, 'middleware_exceptions', None)) and
+           callable(getattr(auth_context.AuthContextMiddleware
+                            .process_request, '__wrapped__', None)))
+    from keystone import notifications
+    yield ('keystone notifications._create_cadf_payload and '
+           'build_audit_initiator',
+           callable(getattr(notifications, '_create_cadf_payload', None))
+           and callable(getattr(notifications, 'build_audit_initiator',
+                                None)))
     yield ('keystone cmd.cli.CMDS list with DbSync/DbVersion/BaseApp',
            isinstance(getattr(cli, 'CMDS', None), list)
            and all(hasattr(cli, name)

@@ -66,7 +66,11 @@ def _is_plain_client_error(error) -> bool:
 
 
 def keystone_error(error):
-    """Keystone's error handler, with one log line for client errors."""
+    """Keystone's error handler, with one log line for client errors and
+    a 503 for an error that wraps a database outage."""
+    from keystone_ng_plugin.server import edge
+    if error.code >= 500 and edge.is_outage(error):
+        raise error   # the edge answers it
     if not _is_plain_client_error(error):
         response = ks_application._handle_keystone_exception(error)
     else:

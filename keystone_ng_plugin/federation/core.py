@@ -31,6 +31,7 @@ from keystone import exception
 from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.federation.backends import sql as backend_sql
 from keystone_ng_plugin.federation import login
+from keystone_ng_plugin.federation import metadata
 
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
@@ -49,6 +50,30 @@ def policy_target(ref: dict) -> dict:
     target = view(ref)
     target['visibility'] = 'domain' if ref.get('domain_id') else 'global'
     return {'identity_provider': target}
+
+
+# What keystone's federation manager writes on the domain it generates for
+# an identity provider without one (followed by the IdP's ID).
+AUTO_DOMAIN_DESCRIPTION = 'Auto generated federated domain for Identity ' \
+    'Provider: '
+URL_FIELDS = ('oidc_discovery_url', 'jwks_url')
+URL_LIST_FIELDS = ('allowed_redirect_uris',)
+
+
+def check_urls(ref: dict):
+    """400 for an IdP's or mapping's URL that does not parse (the schema's
+    pattern only says it is printable ASCII after http(s)://)."""
+    urls = [ref.get(name) for name in URL_FIELDS]
+    for name in URL_LIST_FIELDS:
+        urls += ref.get(name) or []
+    for url in urls:
+        if url is None:
+            continue
+        try:
+            metadata.parse_url(url)
+        except ValueError as exc:
+            raise exception.ValidationError(
+                message='%r is not a usable URL: %s' % (url, exc))
 
 
 class IdentityProviderManager:
@@ -98,6 +123,7 @@ class IdentityProviderManager:
 
     def create(self, ref: dict) -> dict:
         """Create an IdP and its keystone v3 counterpart; returns the view."""
+        check_urls(ref)
         domain_id = ref.get('domain_id')
         if domain_id:
             try:
@@ -155,6 +181,7 @@ class IdentityProviderManager:
         return self.driver.list(**filters)
 
     def update(self, idp_id: str, changes: dict) -> dict:
+        check_urls(changes)
         values = self._encrypt(changes)
         if 'bound_issuer' in values:
             self._assert_remote_id_free(values['bound_issuer'], idp_id)
@@ -177,10 +204,38 @@ class IdentityProviderManager:
         self.forget(idp_id)
         return view(updated)
 
+    @staticmethod
+    def _auto_domain(idp_id: str) -> ty.Optional[str]:
+        """The domain keystone generated for a global IdP, if it did."""
+        try:
+            domain_id = PROVIDERS.federation_api.get_idp(idp_id)['domain_id']
+            domain = PROVIDERS.resource_api.get_domain(domain_id)
+        except (exception.IdentityProviderNotFound,
+                exception.DomainNotFound):
+            return None
+        if domain.get('description') != AUTO_DOMAIN_DESCRIPTION + idp_id:
+            return None
+        return domain_id
+
+    @staticmethod
+    def _retire_domain(domain_id: str, idp_id: str):
+        """Delete the generated domain of a deleted global IdP (with the
+        groups its logins made), or, when an administrator has put projects
+        in it, disable it and keep it (deleting it would delete them)."""
+        PROVIDERS.resource_api.update_domain(domain_id, {'enabled': False})
+        if PROVIDERS.resource_api.list_projects_in_domain(domain_id):
+            LOG.warning('identity provider %s deleted: its generated domain '
+                        '%s holds projects, so it is disabled, not deleted',
+                        idp_id, domain_id)
+            return
+        PROVIDERS.resource_api.delete_domain(domain_id)
+
     def delete(self, idp_id: str):
         """Delete the IdP, its mappings, its v3 counterpart (protocols
-        included) and the users its logins made."""
+        included), the users its logins made and, for a global IdP, the
+        domain keystone generated for it."""
         from keystone_ng_plugin.federation.backends import mapping_sql
+        auto_domain = self._auto_domain(idp_id)
         with ks_sql.session_for_write():
             self.driver.delete(idp_id)
             mapping_sql.Mapping().delete_for_idp(idp_id)
@@ -189,6 +244,8 @@ class IdentityProviderManager:
                 PROVIDERS.federation_api.delete_idp(idp_id)
             except exception.IdentityProviderNotFound:
                 pass
+        if auto_domain:
+            self._retire_domain(auto_domain, idp_id)
         self.forget(idp_id)
         from keystone_ng_plugin.federation import mapping
         mapping.get_manager().forget(idp_id)

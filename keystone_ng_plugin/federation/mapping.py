@@ -57,6 +57,7 @@ class MappingManager:
         self.driver = driver or mapping_sql.Mapping()
 
     def _check(self, ref: dict):
+        core.check_urls(ref)
         if ref['type'] == 'jwt' and not ref.get('bound_audiences'):
             _invalid('a jwt mapping must have bound_audiences (the aud '
                      'its tokens are made for)')

@@ -83,7 +83,8 @@ def check_bindings(mapping: dict, claims: dict):
     if audiences:
         aud = claims.get('aud')
         aud = [aud] if isinstance(aud, str) else aud
-        if not isinstance(aud, list) or not set(aud) & set(audiences):
+        if not isinstance(aud, list) or not {
+                a for a in aud if isinstance(a, str)} & set(audiences):
             raise MappingRejected('aud is none of the bound audiences')
     for name, expected in (mapping.get('bound_claims') or {}).items():
         if claim(claims, name) != expected:

@@ -84,9 +84,21 @@ def _is_loopback(host: ty.Optional[str]) -> bool:
         return False
 
 
+def parse_url(url: str) -> urllib.parse.SplitResult:
+    """An http(s) URL's parts (ValueError if it does not parse)."""
+    parts = urllib.parse.urlsplit(url or '')
+    parts.port  # raises ValueError for a bad port, as hostname for a host
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ValueError('not an http(s) URL with a host: %r' % url)
+    return parts
+
+
 def check_url(url: str):
     """Refuse URLs keystone must not fetch (MetadataError)."""
-    parts = urllib.parse.urlsplit(url or '')
+    try:
+        parts = parse_url(url)
+    except ValueError as exc:
+        raise MetadataError('refusing to fetch %r: %s' % (url, exc))
     if parts.scheme == 'https' and parts.hostname:
         return
     if (parts.scheme == 'http' and _is_loopback(parts.hostname) and

@@ -15,8 +15,11 @@ import copy
 
 from keystone_ng_plugin.common import schema as common_schema
 
+# Printable ASCII: Python's re and the document's ECMA-262 dialect agree on
+# it (they do not on \\s). A URL that does not parse is a 400 as well.
+URL_PATTERN = '^https?://[!-~]+$'
 _url = {'type': ['string', 'null'], 'maxLength': 255,
-        'pattern': '^https?://[^\\s]+$'}
+        'pattern': URL_PATTERN}
 _long_url = dict(_url, maxLength=2048)
 _string = {'type': ['string', 'null'], 'maxLength': 255}
 _strings = {'type': ['array', 'null'], 'maxItems': 64,
@@ -45,7 +48,7 @@ _idp_properties = {
     'allowed_redirect_uris': {
         'type': ['array', 'null'], 'maxItems': 64,
         'items': {'type': 'string', 'maxLength': 2048,
-                  'pattern': '^https?://[^\\s]+$'}},
+                  'pattern': URL_PATTERN}},
     'provider_config': {'type': ['object', 'null']},
 }
 
@@ -130,7 +133,7 @@ _mapping_properties = {
     'allowed_redirect_uris': {
         'type': ['array', 'null'], 'maxItems': 64,
         'items': {'type': 'string', 'maxLength': 2048,
-                  'pattern': '^https?://[^\\s]+$'}},
+                  'pattern': URL_PATTERN}},
     'user_id_claim': _claim,
     'user_name_claim': _claim,
     'domain_id_claim': dict(_claim, type=['string', 'null']),
@@ -222,7 +225,7 @@ oidc_auth_request = {
     'required': ['redirect_uri'],
     'properties': {
         'redirect_uri': {'type': 'string', 'maxLength': 2048,
-                         'pattern': '^https?://[^\\s]+$'},
+                         'pattern': URL_PATTERN},
         'mapping_name': {'type': 'string', 'minLength': 1,
                          'maxLength': 255},
         'mapping_id': {'type': 'string', 'minLength': 1, 'maxLength': 64,

@@ -37,6 +37,7 @@ from oslo_log import log
 import sqlalchemy as sa
 
 import keystone.conf
+from keystone.server.flask.request_processing.middleware import auth_context
 
 from keystone_ng_plugin.common import text as ng_text
 from keystone_ng_plugin.common import throttle
@@ -268,7 +269,34 @@ def _printable(value: str) -> str:
     return value.encode('unicode_escape').decode('ascii')[:200]
 
 
+def _outage_passes_through(decorated):
+    """keystone's auth context middleware (which validates X-Auth-Token
+    before any route) answers every exception itself, an outage with a 500
+    and a traceback; let an outage reach the edge (503, one line), and
+    handle everything else exactly as keystone's decorator does."""
+    inner = decorated.__wrapped__
+
+    def process_request(self, request):
+        try:
+            return inner(self, request)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+
+            def reraise(self, request, _error=exc):
+                raise _error
+            return auth_context.middleware_exceptions(reraise)(self, request)
+
+    process_request._ng_outage_aware = True
+    process_request.__wrapped__ = inner
+    return process_request
+
+
 def install(app):
     """Wrap the application's WSGI callable (outermost, idempotent)."""
     if not isinstance(app.wsgi_app, Edge):
         app.wsgi_app = Edge(app.wsgi_app)
+    middleware = auth_context.AuthContextMiddleware
+    if not getattr(middleware.process_request, '_ng_outage_aware', False):
+        middleware.process_request = _outage_passes_through(
+            middleware.process_request)

@@ -142,3 +142,12 @@ class EdgeTest(base.TestCase):
             self.assert_refused('post', path, json=body)
         self.assert_refused('get', path + '?state=')
         self.assert_refused('get', path)
+
+    def test_urls_that_do_not_parse_are_400(self):
+        token = self.admin_token()
+        for url in ('http://[', 'https://[1.2.3]/x', 'https://h:99999/',
+                    'https://a b'):
+            self.call('post', '/v4/federation/identity_providers', BAD,
+                      json={'identity_provider': {
+                          'name': 'x', 'oidc_discovery_url': url}},
+                      headers={'X-Auth-Token': token})

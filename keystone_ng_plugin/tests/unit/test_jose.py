@@ -22,6 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives import serialization
 import jwt
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import testtools
 
 from keystone_ng_plugin.common import jose
@@ -168,3 +171,53 @@ class VerifyJWTTest(testtools.TestCase):
         self.assertIsNotNone(jose.key_from_text(_pem(self.ec)).key)
         jwk_text = json.dumps(self.jwks['keys'][0])
         self.assertEqual('rsa-1', jose.key_from_text(jwk_text).kid)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=20), inner, max_size=4), max_leaves=20)
+
+
+_SIGNER = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_SIGNER_JWK = dict(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(
+    _SIGNER.public_key())), kid='signer', alg='RS256')
+
+
+class JWTPropertiesTest(testtools.TestCase):
+    """Whatever a client sends as a bearer, parsing and verification raise
+    nothing but InvalidJWT (a 401): garbage, any JSON as header and claims,
+    and any claims validly signed by a key keystone trusts."""
+
+    KEYS = jose.keys_from_jwks({'keys': [_SIGNER_JWK]})
+
+    def check(self, token):
+        for step in (lambda: jose.parse_unverified(token),
+                     lambda: jose.verify_jwt(token, keys=self.KEYS,
+                                             issuer=ISSUER,
+                                             audiences=['keystone'])):
+            try:
+                step()
+            except jose.InvalidJWT:
+                pass
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=300))
+    def test_any_text(self, token):
+        self.check(token)
+
+    @settings(max_examples=300, deadline=None)
+    @given(JSON, JSON, st.binary(max_size=64))
+    def test_any_json_header_and_claims(self, header, claims, signature):
+        self.check('.'.join(_b64(json.dumps(part).encode())
+                            for part in (header, claims)) +
+                   '.' + _b64(signature))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.dictionaries(st.sampled_from(
+        ['iss', 'aud', 'exp', 'nbf', 'iat', 'sub', 'x']), JSON, max_size=7))
+    def test_any_claims_signed_by_a_trusted_key(self, claims):
+        # signed as JWS: PyJWT's jwt.encode refuses some claim types
+        self.check(jwt.api_jws.encode(
+            json.dumps(claims).encode(), _SIGNER, algorithm='RS256',
+            headers={'kid': 'signer'}))

@@ -14,6 +14,7 @@
 import http.client
 
 from keystone.common import provider_api
+from keystone import exception
 from keystone.tests import unit
 
 from keystone_ng_plugin.federation import backends  # noqa: F401
@@ -108,6 +109,36 @@ class IdentityProviderTest(base.TestCase):
                           idp['id'])
         self._call('get', URL + '/' + idp['id'], self.admin,
                    http.client.NOT_FOUND)
+
+    def test_global_idp_takes_its_generated_domain_along(self):
+        idp = self.create()
+        domain_id = PROVIDERS.federation_api.get_idp(idp['id'])['domain_id']
+        group = PROVIDERS.identity_api.create_group(
+            {'name': 'made-by-a-login', 'domain_id': domain_id})
+        self._call('delete', URL + '/' + idp['id'], self.admin,
+                   http.client.NO_CONTENT)
+        self.assertRaises(exception.DomainNotFound,
+                          PROVIDERS.resource_api.get_domain, domain_id)
+        self.assertRaises(exception.GroupNotFound,
+                          PROVIDERS.identity_api.get_group, group['id'])
+
+    def test_generated_domain_with_projects_is_disabled_not_deleted(self):
+        idp = self.create()
+        domain_id = PROVIDERS.federation_api.get_idp(idp['id'])['domain_id']
+        project = unit.new_project_ref(domain_id=domain_id)
+        PROVIDERS.resource_api.create_project(project['id'], project)
+        self._call('delete', URL + '/' + idp['id'], self.admin,
+                   http.client.NO_CONTENT)
+        self.assertFalse(
+            PROVIDERS.resource_api.get_domain(domain_id)['enabled'])
+        PROVIDERS.resource_api.get_project(project['id'])
+
+    def test_a_domain_idp_leaves_its_domain_alone(self):
+        idp = self.create(domain_id=self.domain_id)
+        self._call('delete', URL + '/' + idp['id'], self.admin,
+                   http.client.NO_CONTENT)
+        self.assertTrue(
+            PROVIDERS.resource_api.get_domain(self.domain_id)['enabled'])
 
     def test_issuer_of_another_idp_is_a_conflict_and_writes_nothing(self):
         first = self.create()

@@ -11,6 +11,9 @@
 # under the License.
 """Mapping claims to a federated identity, and refusing what breaks it."""
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import testtools
 
 from keystone_ng_plugin.federation import mapping_engine as engine
@@ -114,3 +117,37 @@ class ClaimPathTest(testtools.TestCase):
             claims, 'kubernetes.io.serviceaccount.name'))
         self.assertIs(engine._MISSING, engine.claim(claims, 'kubernetes.x'))
         self.assertIs(engine._MISSING, engine.claim(claims, 'a.b.c'))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=12), inner, max_size=4), max_leaves=25)
+CLAIM_NAMES = st.text(alphabet='ab.', max_size=8) | st.text(max_size=12)
+
+
+class ClaimPathPropertiesTest(testtools.TestCase):
+    """Whatever an IdP asserts and whatever an admin names as a claim:
+    reading a claim path never raises, and a mapping either maps or says
+    MappingRejected (a 401)."""
+
+    @settings(max_examples=400, deadline=None)
+    @given(JSON, CLAIM_NAMES)
+    def test_claim_paths(self, claims, name):
+        engine.claim(claims, name)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.dictionaries(st.text(alphabet='ab.', max_size=6) |
+                           st.sampled_from(['sub', 'aud', 'groups']),
+                           JSON, max_size=6),
+           CLAIM_NAMES, CLAIM_NAMES, CLAIM_NAMES,
+           st.dictionaries(CLAIM_NAMES, JSON, max_size=2))
+    def test_mappings(self, claims, user_id, user_name, groups, bound):
+        mapping = {'user_id_claim': user_id or 'sub',
+                   'user_name_claim': user_name or 'sub',
+                   'groups_claim': groups or None, 'bound_claims': bound,
+                   'bound_audiences': ['keystone'], 'enabled': True}
+        try:
+            engine.apply_mapping(mapping, {'domain_id': 'd'}, claims)
+        except engine.MappingRejected:
+            pass
