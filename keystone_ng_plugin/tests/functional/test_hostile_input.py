@@ -30,6 +30,7 @@ import requests
 import sqlalchemy as sa
 
 from keystone_ng_plugin.tests.functional import conftest
+from keystone_ng_plugin.tests.functional import issuer as ng_issuer
 from keystone_ng_plugin.tests.functional import openapi_cases as cases
 
 # In JSON strings (requests escapes them as \u0000, \ud800...).
@@ -248,3 +249,40 @@ def test_outstanding_ceremonies_are_capped(tight_node):
     assert requests.post(url, json={'passkey': {}}, headers=other,
                          timeout=30).status_code == 201
     assert json.loads(r.text)['error']['title'] == 'Too Many Requests'
+
+
+def test_validly_signed_jwt_with_hostile_claims(keystone, admin):
+    """A JWT the IdP really signed, whose sub (or another claim) holds a
+    NUL or a lone surrogate: 401, and nothing stored (keystone answered
+    500: PostgreSQL cannot hold the shadow user's NUL)."""
+    idp_server = ng_issuer.Issuer()
+    idp = admin.request('POST', '/v4/federation/identity_providers',
+                        status=201, json={'identity_provider': {
+                            'name': 'hostile-jwt', 'domain_id': 'default',
+                            'jwks_url': idp_server.issuer + '/jwks',
+                            'bound_issuer': idp_server.issuer,
+                            'default_mapping_name': 'ci'}}
+                        ).json()['identity_provider']
+    try:
+        admin.request('POST', '/v4/federation/mappings', status=201, json={
+            'mapping': {'name': 'ci', 'type': 'jwt', 'idp_id': idp['id'],
+                        'user_id_claim': 'sub', 'user_name_claim': 'name',
+                        'bound_audiences': ['keystone']}})
+        url = '%s/v4/federation/identity_providers/%s/jwt' % (
+            keystone.base_url, idp['id'])
+        now = int(time.time())
+        before = row_counts(keystone.database_url)
+        for value in HOSTILE_STRINGS:
+            for claim in ('sub', 'name', 'extra'):
+                claims = {'iss': idp_server.issuer, 'aud': 'keystone',
+                          'sub': 'ci', 'name': 'ci', 'iat': now,
+                          'exp': now + 300, claim: value}
+                r = requests.post(url, timeout=30, headers={
+                    'Authorization': 'Bearer ' + idp_server.signed(claims)})
+                assert r.status_code == 401, (claim, value, r.text)
+                assert 'X-Subject-Token' not in r.headers
+        assert row_counts(keystone.database_url) == before
+    finally:
+        idp_server.stop()
+        admin.request('DELETE', '/v4/federation/identity_providers/' +
+                      idp['id'])
