@@ -52,10 +52,10 @@ def _database(backend, state_dir):
         pytest.skip(str(exc))
 
 
-@pytest.fixture(scope='session', params=databases.BACKENDS)
-def keystone(request):
-    """A started :class:`Deployment` on a fresh database of each backend."""
-    backend = request.param
+@contextlib.contextmanager
+def fresh_deployment(backend: str, session=None):
+    """A started :class:`Deployment` on a fresh database of ``backend``
+    (its state is kept when tests of ``session`` failed)."""
     state_dir = tempfile.mkdtemp(prefix='ng-func-%s-' % backend)
     url = _database(backend, state_dir)
     dep = deployment.Deployment(
@@ -69,10 +69,17 @@ def keystone(request):
     finally:
         dep.stop()
         databases.drop(backend, url)
-        if request.session.testsfailed:
+        if session is not None and session.testsfailed:
             print('\nkeystone state kept for inspection: %s' % state_dir)
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope='session', params=databases.BACKENDS)
+def keystone(request):
+    """A started :class:`Deployment` on a fresh database of each backend."""
+    with fresh_deployment(request.param, request.session) as dep:
+        yield dep
 
 
 @pytest.fixture

@@ -64,11 +64,16 @@ class Principals:
     """A project, and a token of every kind whose principal is admin on it
     (the trust's is the trustor's, by impersonation)."""
 
-    def __init__(self, dep, admin, oidc_provider, issuer):
+    def __init__(self, dep, admin):
         self.dep, self.admin = dep, admin
+        self.cleanups = []
+
+    def setup(self, oidc_provider, issuer):
+        admin = self.admin
         self.project = admin.request('POST', '/projects', status=201, json={
             'project': {'name': 'matrix-%s' % uuid.uuid4().hex[:8],
                         'domain_id': 'default'}}).json()['project']['id']
+        self.cleanups.append(('/projects/' + self.project,))
         self.alice = self.user()
         self.carol = admin.create_user()
         self.account = admin.request('POST', '/v4/service_accounts',
@@ -77,6 +82,7 @@ class Principals:
                                          uuid.uuid4().hex[:8],
                                          'domain_id': 'default'}}
                                      ).json()['service_account']
+        self.cleanups.append(('/v4/service_accounts/' + self.account['id'],))
         self.grant(self.account['id'])
         self.account_restriction = self.restriction(
             user_id=self.account['id'], project_id=self.project)
@@ -156,14 +162,31 @@ class Principals:
         return r.headers['X-Subject-Token']
 
     def _federated_domain(self):
-        return self.admin.request('POST', '/domains', status=201, json={
+        domain = self.admin.request('POST', '/domains', status=201, json={
             'domain': {'name': 'matrix-fed-%s' % uuid.uuid4().hex[:8]}}
         ).json()['domain']['id']
+        self.cleanups.append(('/domains/' + domain, {'domain': {
+            'enabled': False}}))
+        return domain
 
-    def oidc_token(self, provider):
+    def _idp(self, body):
         idp = self.admin.request(
             'POST', '/v4/federation/identity_providers', status=201,
-            json={'identity_provider': {
+            json={'identity_provider': body}).json()['identity_provider']
+        self.cleanups.append(('/v4/federation/identity_providers/' +
+                              idp['id'],))
+        return idp
+
+    def cleanup(self):
+        """Delete what was made, newest first (IdPs take their mappings
+        and shadow users; the other tests reuse the same issuers)."""
+        for path, *patch in reversed(self.cleanups):
+            if patch:
+                self.admin.request('PATCH', path, json=patch[0])
+            self.admin.request('DELETE', path)
+
+    def oidc_token(self, provider):
+        idp = self._idp({
                 'name': 'matrix-oidc', 'domain_id': self._federated_domain(),
                 'oidc_discovery_url': provider.discovery_url,
                 'oidc_client_id': 'keystone',
@@ -171,8 +194,7 @@ class Principals:
                 'bound_issuer': provider.issuer,
                 'oidc_scopes': ['openid', 'profile'],
                 'allowed_redirect_uris': [REDIRECT],
-                'default_mapping_name': 'people'}}).json()[
-            'identity_provider']
+                'default_mapping_name': 'people'})
         self.admin.request('POST', '/v4/federation/mappings', status=201,
                            json={'mapping': {
                                'name': 'people', 'idp_id': idp['id'],
@@ -197,14 +219,11 @@ class Principals:
             'X-Subject-Token']
 
     def jwt_token(self, issuer):
-        idp = self.admin.request(
-            'POST', '/v4/federation/identity_providers', status=201,
-            json={'identity_provider': {
-                # its mapping's project must be of its domain
-                'name': 'matrix-jwt', 'domain_id': 'default',
-                'jwks_url': issuer.issuer + '/jwks',
-                'bound_issuer': issuer.issuer,
-                'default_mapping_name': 'ci'}}).json()['identity_provider']
+        idp = self._idp({
+            # its mapping's project must be of its domain
+            'name': 'matrix-jwt', 'domain_id': 'default',
+            'jwks_url': issuer.issuer + '/jwks',
+            'bound_issuer': issuer.issuer, 'default_mapping_name': 'ci'})
         mapping = self.admin.request(
             'POST', '/v4/federation/mappings', status=201, json={'mapping': {
                 'name': 'ci', 'type': 'jwt', 'idp_id': idp['id'],
@@ -318,13 +337,17 @@ def issuer():
 
 def test_credential_creation_matrix(keystone, admin, oidc_provider,
                                     issuer):
-    principals = Principals(keystone, admin, oidc_provider, issuer)
-    got = {}
-    for row in EXPECTED:
-        got[row] = tuple(
-            {201: Y, 403: N}.get(status, str(status))
-            for status in (principals.attempt(row, principals.tokens[kind])
-                           for kind in KINDS))
+    principals = Principals(keystone, admin)
+    try:
+        principals.setup(oidc_provider, issuer)
+        got = {}
+        for row in EXPECTED:
+            got[row] = tuple(
+                {201: Y, 403: N}.get(status, str(status))
+                for status in (principals.attempt(
+                    row, principals.tokens[kind]) for kind in KINDS))
+    finally:
+        principals.cleanup()
     assert got == EXPECTED
 
 

@@ -22,15 +22,11 @@ and deletes must not change what the other functional tests see.
 
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
-from keystone_ng_plugin.server import deployment
 from keystone_ng_plugin.tests.functional import conftest
-from keystone_ng_plugin.tests.functional import databases
 from keystone_ng_plugin.tests import rally_task
 
 SCHEMATHESIS = os.path.join(rally_task.TOP, '.venv-fuzz', 'bin',
@@ -40,30 +36,14 @@ MAX_SECONDS = int(os.environ.get('NG_FUZZ_SECONDS', '150'))
 
 
 @pytest.fixture(scope='module')
-def fuzz_keystone():
+def fuzz_keystone(request):
     if not os.path.exists(SCHEMATHESIS):
         if os.environ.get('CI'):
             pytest.fail('CI needs %s (tools/setup-env.sh test)' %
                         SCHEMATHESIS)
         pytest.skip('schemathesis is not installed')
-    state = tempfile.mkdtemp(prefix='ng-fuzz-')
-    try:
-        url = databases.create('postgresql', state)
-    except databases.Unavailable as exc:
-        if os.environ.get('CI'):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    dep = deployment.Deployment(state_dir=state, database_url=url,
-                                port=deployment.free_port(),
-                                extra_config=conftest.TEST_CONFIG)
-    try:
-        dep.setup()
-        dep.start()
+    with conftest.fresh_deployment('postgresql', request.session) as dep:
         yield dep
-    finally:
-        dep.stop()
-        databases.drop('postgresql', url)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def _fixed_parameters(admin) -> dict:
