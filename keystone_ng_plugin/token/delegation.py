@@ -45,6 +45,7 @@ from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
 from keystone import notifications
 
+from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.restriction import core as restriction
 from keystone_ng_plugin.service_account import core as accounts
 
@@ -106,7 +107,7 @@ ALLOWED: dict[Credential, frozenset] = {
 # these are refused here; keystone's guards judge the others.
 PLUGIN_KINDS = frozenset({Kind.WORKLOAD, Kind.RESTRICTED,
                           Kind.SERVICE_ACCOUNT})
-WORKLOAD_PROTOCOL = 'jwt'
+WORKLOAD_PROTOCOL = login.PROTOCOL_JWT
 
 
 def kind_of(token) -> Kind:
@@ -144,7 +145,7 @@ def _audit_refusal(credential: Credential, target_id: ty.Optional[str],
     reason = cadf_reason.Reason(reasonType='HTTP', reasonCode='403')
     try:
         initiator = notifications.build_audit_initiator()
-    except Exception:  # no oslo context: an anonymous request
+    except AttributeError:  # no request context: an anonymous request
         initiator = None
     notifications._create_cadf_payload(
         notifications.ACTIONS.created, credential.value, target_id,
