@@ -26,14 +26,11 @@ from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import flow
 from keystone_ng_plugin.federation import jwt_login
-from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping
-from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import oidc
 from keystone_ng_plugin.federation import schema
-from keystone_ng_plugin.federation import v3_bearer
-from keystone_ng_plugin.federation import v3_idp_cache
 from keystone_ng_plugin.federation import websso
 
 VISIBLE = ('Only those the caller may see: global ones and those of their '
@@ -58,7 +55,7 @@ MAPPING = crud.Kind(
     member='mapping', plural='mappings', id_param='mapping_id',
     title='a federation mapping',
     manager=mapping.get_manager, target=mapping.policy_target,
-    view=lambda ref: ref,
+    view=mapping.view,
     schemas={'create': schema.mapping_create,
              'update': schema.mapping_update,
              'one': schema.mapping_response,
@@ -115,12 +112,10 @@ class OIDCCallbackResource(ks_flask.ResourceBase):
         A refused login is a 401 and issues nothing.
         """
         body = validation.request_body(form=True)
-        result = oidc.complete_authorization(
-            body['state'], body.get('code'), error=body.get('error'),
-            issuer=body.get('iss'))
-        token = login.issue_token(
-            result.idp['id'], login.PROTOCOL_OIDC, result.mapping,
-            result.identity, scope=result.scope)
+        with flow.attempt(flow.OIDC_CALLBACK) as current:
+            token = oidc.complete_login(
+                current, body['state'], body.get('code'),
+                error=body.get('error'), issuer=body.get('iss'))
         return ng_api.token_response(token, status=http.client.OK)
 
 
@@ -144,13 +139,9 @@ class JWTLoginResource(ks_flask.ResourceBase):
         token_project_id and restricted by token_restriction_id. Every
         refusal is a 401 without a token.
         """
-        header = flask.request.headers.get('Authorization', '')
-        scheme, _, bearer = header.partition(' ')
-        if scheme.lower() != 'bearer' or not bearer.strip():
-            bearer = None
         mapping_name = (flask.request.headers.get('openstack-mapping-name')
                         or flask.request.headers.get('openstack-mapping'))
-        token = jwt_login.authenticate(idp_id, bearer and bearer.strip(),
+        token = jwt_login.authenticate(idp_id, flow.bearer_token(),
                                        mapping_name)
         return ng_api.token_response(token, status=http.client.OK)
 
@@ -206,16 +197,6 @@ class WebSSOAPI(ng_api.V4APIBase):
     resource_mapping = [
         ng_api.resource(WebSSOCallbackResource, '/callback'),
     ]
-
-
-def on_install(app):
-    """OIDC bearer tokens and WebSSO on keystone's v3 federation routes;
-    the IdP's share of a response's time in Server-Timing; keystone's v3
-    identity providers cached."""
-    v3_bearer.install(app)
-    websso.install(app)
-    app.after_request(metadata.server_timing)
-    v3_idp_cache.install()
 
 
 APIs = (_api(IDENTITY_PROVIDER, extra=[

@@ -140,9 +140,4 @@ class PasskeysAPI(ng_api.V4APIBase):
     ]
 
 
-def on_install(app):
-    """Delete a user's passkeys when keystone deletes the user."""
-    core.register_callbacks()
-
-
 APIs = (PasskeysAPI,)

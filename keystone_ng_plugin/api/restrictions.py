@@ -21,6 +21,7 @@ from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.restriction import core
 from keystone_ng_plugin.restriction import schema
 from keystone_ng_plugin.token import delegation
+from keystone_ng_plugin.token import restricted
 
 ENFORCER = rbac_enforcer.RBACEnforcer
 
@@ -75,7 +76,7 @@ class MintResource(ks_flask.ResourceBase):
         source = delegation.caller_token()
         delegation.check(delegation.Credential.RESTRICTED_TOKEN, source,
                          for_user=source.user_id)
-        token = core.get_manager().mint(restriction_id, source)
+        token = restricted.mint(restriction_id, source)
         return ng_api.token_response(token)
 
 
@@ -85,11 +86,6 @@ class RestrictionsAPI(ng_api.V4APIBase):
     url_prefix = '/v4/tokens/restrictions'
     resource_mapping = list(crud.routes(RESTRICTION)) + [
         ng_api.resource(MintResource, '/<string:restriction_id>/tokens')]
-
-
-def on_install(app):
-    """Follow keystone's deletions of users, projects, domains, roles."""
-    core.register_callbacks()
 
 
 APIs = (RestrictionsAPI,)

@@ -22,9 +22,9 @@ from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.service_account import core
-from keystone_ng_plugin.service_account import guard
 from keystone_ng_plugin.service_account import schema
 from keystone_ng_plugin.token import delegation
+from keystone_ng_plugin.token import restricted
 
 ENFORCER = rbac_enforcer.RBACEnforcer
 
@@ -75,7 +75,7 @@ class TokenResource(ks_flask.ResourceBase):
         delegation.check(delegation.Credential.SERVICE_ACCOUNT_TOKEN,
                          for_user=service_account_id)
         body = flask.request.get_json()['token']
-        token = core.get_manager().issue_token(
+        token = restricted.issue_for_service_account(
             service_account_id, body['restriction_id'],
             project_id=body.get('project_id'), ttl=body.get('ttl'))
         notifications.Audit.created(
@@ -91,11 +91,6 @@ class ServiceAccountsAPI(ng_api.V4APIBase):
     resource_mapping = crud.routes(SERVICE_ACCOUNT) + [
         ng_api.resource(TokenResource,
                         '/<string:service_account_id>/tokens')]
-
-
-def on_install(app):
-    core.register_callbacks()
-    guard.install(app)
 
 
 APIs = (ServiceAccountsAPI,)

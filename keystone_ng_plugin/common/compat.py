@@ -16,11 +16,46 @@ policy rules, manage commands), so the integration uses a few names that are
 not keystone's public API. :func:`check` verifies each of them; the unit
 tests call it, and so does the app factory, so that a keystone upgrade that
 moves one of them fails loudly instead of misbehaving.
+
+The private names the plugin calls at request time are reached through the
+functions below (:func:`mark_enforced`, :func:`handle_keystone_exception`,
+:func:`best_match_language`, :func:`schema_validator`), so that this
+module is the only one that names them. The modules :func:`check` inspects
+are imported as it checks them, so that a missing one is reported with the
+rest instead of failing the plugin's import.
 """
 
+from importlib import metadata
 import typing as ty
 
+import flask
+
+from keystone.api.validation import validators
+from keystone.common.rbac_enforcer import enforcer as ks_enforcer
+from keystone.server.flask import application as ks_application
+
 SUPPORTED_SERIES = '30.'
+
+
+def mark_enforced():
+    """Tell keystone's enforcer that this request's authorization has been
+    decided (keystone asserts after every request that it was)."""
+    setattr(flask.g, ks_enforcer._ENFORCEMENT_CHECK_ATTR, True)
+
+
+def handle_keystone_exception(error):
+    """Keystone's own rendering of one of its errors (a Flask response)."""
+    return ks_application._handle_keystone_exception(error)
+
+
+def best_match_language():
+    """The language keystone translates this request's messages to."""
+    return ks_application._best_match_language()
+
+
+def schema_validator(schema: dict):
+    """Keystone's JSON-schema validator (its formats and messages)."""
+    return validators._SchemaValidator(schema)
 
 
 class IncompatibleKeystone(RuntimeError):
@@ -66,6 +101,16 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
            all(callable(getattr(validation, name, None)) for name in (
                'request_body_schema', 'request_query_schema',
                'response_body_schema')))
+    yield ('keystone enforcer._ENFORCEMENT_CHECK_ATTR',
+           isinstance(getattr(ks_enforcer, '_ENFORCEMENT_CHECK_ATTR', None),
+                      str))
+    yield ('keystone application._handle_keystone_exception and '
+           '_best_match_language',
+           callable(getattr(ks_application, '_handle_keystone_exception',
+                            None)) and
+           callable(getattr(ks_application, '_best_match_language', None)))
+    yield ('keystone validators._SchemaValidator',
+           callable(getattr(validators, '_SchemaValidator', None)))
     yield ('keystone conf.constants._DEFAULT_AUTH_METHODS',
            isinstance(getattr(constants, '_DEFAULT_AUTH_METHODS', None),
                       list))
@@ -147,7 +192,6 @@ def _token_requirements() -> ty.Iterator[tuple[str, bool]]:
 
 
 def keystone_version() -> str:
-    from importlib import metadata
     return metadata.version('keystone')
 
 

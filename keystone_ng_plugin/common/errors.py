@@ -23,12 +23,15 @@ an error (429, 503) becomes the ``Retry-After`` header.
 """
 
 import flask
+from oslo_db import exception as db_exception
 import oslo_i18n
 from oslo_log import log
+import sqlalchemy as sa
 import werkzeug.exceptions
 
 from keystone import exception
-from keystone.server.flask import application as ks_application
+
+from keystone_ng_plugin.common import compat
 
 LOG = log.getLogger(__name__)
 
@@ -65,20 +68,42 @@ def _is_plain_client_error(error) -> bool:
         exception.RedirectRequired))
 
 
+# What a database that cannot be reached raises, wrapped or not.
+_OUTAGE_TYPES = (db_exception.DBConnectionError, sa.exc.OperationalError,
+                 sa.exc.InterfaceError, sa.exc.DisconnectionError,
+                 sa.exc.TimeoutError)
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether an exception means the database is not reachable."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, _OUTAGE_TYPES):
+            return True
+        if isinstance(error, sa.exc.DBAPIError) and \
+                error.connection_invalidated:
+            return True
+        inner = getattr(error, 'inner_exception', None)
+        if isinstance(inner, _OUTAGE_TYPES):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def keystone_error(error):
     """Keystone's error handler, with one log line for client errors and
     a 503 for an error that wraps a database outage."""
-    from keystone_ng_plugin.server import edge
-    if error.code >= 500 and edge.is_outage(error):
+    if error.code >= 500 and is_outage(error):
         raise error   # the edge answers it
     if not _is_plain_client_error(error):
-        response = ks_application._handle_keystone_exception(error)
+        response = compat.handle_keystone_exception(error)
     else:
         LOG.info('%s %s: %d %s', flask.request.method,
                  flask.request.path.encode('unicode_escape').decode()[:200],
                  error.code, error)
         message = oslo_i18n.translate(
-            error.args[0], ks_application._best_match_language())
+            error.args[0], compat.best_match_language())
         response = _envelope(error.code, error.title, str(message))
     retry_after = getattr(error, 'retry_after', None)
     if retry_after:
@@ -96,7 +121,7 @@ def install(app: flask.Flask):
 
     def not_found(error):
         if _is_v4(flask.request.path):
-            return ks_application._handle_keystone_exception(
+            return compat.handle_keystone_exception(
                 exception.NotFound(target=flask.request.path))
         if previous_404 is not None:
             return previous_404(error)

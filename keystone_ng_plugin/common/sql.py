@@ -50,9 +50,11 @@ def utcnow() -> datetime.datetime:
 
 
 class RecordStore:
-    """CRUD of one table whose rows are exchanged as plain dicts.
+    """CRUD of one table whose rows are exchanged as records.
 
-    Subclasses set ``model``, ``fields`` (returned as stored),
+    Subclasses set ``model``, ``record`` (the frozen dataclass rows are
+    returned as, built with ``from_dict``; plain dicts when unset),
+    ``fields`` (returned as stored),
     ``json_fields`` (lists and objects, stored as JSON text), ``noun`` (for
     404 messages), ``conflict`` (the 409 message, formatted with the
     values) and ``order_by`` (list order). ``prepare`` may derive columns
@@ -60,6 +62,7 @@ class RecordStore:
     """
 
     model: ty.Any
+    record: ty.Any = None
     fields: tuple = ()
     json_fields: tuple = ()
     noun = 'record'
@@ -77,6 +80,10 @@ class RecordStore:
             value = getattr(row, field)
             ref[field] = json.loads(value) if value is not None else None
         return ref
+
+    def _out(self, row):
+        ref = self._to_dict(row)
+        return ref if self.record is None else self.record.from_dict(ref)
 
     def _apply(self, row, values: dict):
         for field, value in values.items():
@@ -100,7 +107,7 @@ class RecordStore:
                         raise self._not_found(record_id)
                 self._apply(row, values)
                 session.flush()
-                return self._to_dict(row)
+                return self._out(row)
         except db_exception.DBDuplicateEntry:
             raise exception.Conflict(type=self.noun,
                                      details=self.conflict % values)
@@ -116,7 +123,7 @@ class RecordStore:
             row = session.get(self.model, record_id)
             if row is None:
                 raise self._not_found(record_id)
-            return self._to_dict(row)
+            return self._out(row)
 
     def list(self, **filters) -> list:
         """Rows whose columns equal the filters, in ``order_by`` order."""
@@ -125,7 +132,7 @@ class RecordStore:
                 *(getattr(self.model, column) for column in self.order_by))
             for field, value in filters.items():
                 query = query.where(getattr(self.model, field) == value)
-            return [self._to_dict(r)
+            return [self._out(r)
                     for r in session.execute(query).scalars()]
 
     def delete(self, record_id: str):

@@ -42,11 +42,11 @@ import typing as ty
 from dogpile.cache import api as dogpile_api
 import flask
 
-from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
 
-import keystone_ng_plugin.conf
 from keystone_ng_plugin.common import cache
+from keystone_ng_plugin.common import compat
+import keystone_ng_plugin.conf
 
 CONF = keystone_ng_plugin.conf.CONF
 # The TCP peer, saved by the edge before keystone's ProxyFix (which trusts
@@ -183,7 +183,7 @@ def check():
     wait = take(client_address())
     if wait:
         # the refusal is this request's authorization decision
-        setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+        compat.mark_enforced()
         raise TooManyRequests(retry_after=math.ceil(wait))
 
 

@@ -26,9 +26,10 @@ import flask
 from oslo_log import log
 from oslo_serialization import jsonutils
 
-from keystone.api.validation import validators
 import keystone.conf
 from keystone import exception
+
+from keystone_ng_plugin.common import compat
 
 CONF = keystone.conf.CONF
 LOG = log.getLogger(__name__)
@@ -52,7 +53,7 @@ def request_body_schema(schema: ty.Optional[dict] = None,
     fields as strings), for endpoints an identity provider may post to.
     The path must then be in ``[keystone_ng] json_body_exempt_prefixes``.
     """
-    validator = validators._SchemaValidator(schema) if schema else None
+    validator = compat.schema_validator(schema) if schema else None
 
     def add_validator(func):
         @functools.wraps(func)
@@ -74,7 +75,7 @@ def request_body_schema(schema: ty.Optional[dict] = None,
 
 def request_query_schema(schema: ty.Optional[dict] = None):
     """Validate the query string against ``schema`` (400 if not)."""
-    validator = validators._SchemaValidator(schema) if schema else None
+    validator = compat.schema_validator(schema) if schema else None
 
     def add_validator(func):
         @functools.wraps(func)
@@ -92,7 +93,7 @@ def request_query_schema(schema: ty.Optional[dict] = None):
 def response_body_schema(schema: ty.Optional[dict] = None):
     """Check the response body against ``schema`` per [api]
     response_validation (error: 500, warn: log, ignore)."""
-    validator = validators._SchemaValidator(schema) if schema else None
+    validator = compat.schema_validator(schema) if schema else None
 
     def add_validator(func):
         @functools.wraps(func)

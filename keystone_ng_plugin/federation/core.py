@@ -27,28 +27,37 @@ from oslo_log import log
 from keystone.common import provider_api
 from keystone.common import sql as ks_sql
 from keystone import exception
+from keystone import notifications
 
 from keystone_ng_plugin.common.cache import MEMOIZE
+from keystone_ng_plugin.common import protocols
 from keystone_ng_plugin.federation.backends import sql as backend_sql
 from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import metadata
+from keystone_ng_plugin.federation import records
 
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 SECRET_FIELDS = ('oidc_client_secret', 'oidc_client_secret_key_hash')
 # The keystone v3 mapping of the v3 protocols every plugin IdP gets.
 V3_MAPPING_ID = 'keystone-ng-v4'
+# The keystone in-process event (register_event_callback) sent when an
+# identity provider is deleted, for the records that refer to one.
+RESOURCE_TYPE = 'ng_identity_provider'
 
 
-def view(ref: dict) -> dict:
-    """The API view of an IdP: never the secret."""
+def view(ref: ty.Union[records.IdentityProvider, dict]) -> dict:
+    """The API view of an IdP (or of an IdP being created): never the
+    secret."""
+    if isinstance(ref, records.IdentityProvider):
+        ref = ref.to_dict()
     return {k: v for k, v in ref.items() if k not in SECRET_FIELDS}
 
 
-def policy_target(ref: dict) -> dict:
+def policy_target(ref: ty.Union[records.IdentityProvider, dict]) -> dict:
     """What policy rules see of an IdP (no secret; global or not)."""
     target = view(ref)
-    target['visibility'] = 'domain' if ref.get('domain_id') else 'global'
+    target['visibility'] = 'domain' if target.get('domain_id') else 'global'
     return {'identity_provider': target}
 
 
@@ -101,7 +110,7 @@ class IdentityProviderManager:
         Read from the cached IdP record, which holds it encrypted with
         keystone's credential keys (as the database does); decrypted here.
         """
-        blob = self.get_for_login(idp_id).get('oidc_client_secret')
+        blob = self.get_for_login(idp_id).oidc_client_secret
         if blob is None:
             return None
         return PROVIDERS.credential_provider_api.decrypt(blob)
@@ -121,8 +130,8 @@ class IdentityProviderManager:
                 details='issuer %s belongs to identity provider %s' % (
                     remote_id, owner['idp_id']))
 
-    def create(self, ref: dict) -> dict:
-        """Create an IdP and its keystone v3 counterpart; returns the view."""
+    def create(self, ref: dict) -> records.IdentityProvider:
+        """Create an IdP and its keystone v3 counterpart."""
         check_urls(ref)
         domain_id = ref.get('domain_id')
         if domain_id:
@@ -144,7 +153,7 @@ class IdentityProviderManager:
             created = self.driver.create(idp_id, values)
             PROVIDERS.federation_api.create_idp(idp_id, v3)
             self._create_v3_protocols(idp_id)
-        return view(created)
+        return created
 
     @staticmethod
     def _create_v3_protocols(idp_id: str):
@@ -162,25 +171,30 @@ class IdentityProviderManager:
                     V3_MAPPING_ID, {'rules': [], 'schema_version': '1.0'})
             except exception.Conflict:
                 pass
-        for protocol in login.PROTOCOLS:
+        for protocol in protocols.ALL:
             PROVIDERS.federation_api.create_protocol(
                 idp_id, protocol, {'mapping_id': V3_MAPPING_ID})
 
-    def get(self, idp_id: str) -> dict:
+    def get(self, idp_id: str) -> records.IdentityProvider:
         return self.driver.get(idp_id)
+
+    def get_for_login(self, idp_id: str) -> records.IdentityProvider:
+        """The IdP as logins read it (cached; writes invalidate it)."""
+        return records.IdentityProvider.from_dict(self._cached(idp_id))
 
     @MEMOIZE
-    def get_for_login(self, idp_id: str) -> dict:
-        """The IdP as logins read it (cached; writes invalidate it)."""
-        return self.driver.get(idp_id)
+    def _cached(self, idp_id: str) -> dict:
+        # keystone's cache stores plain values (msgpack), not records
+        return self.driver.get(idp_id).to_dict()
 
     def forget(self, idp_id: str):
-        self.get_for_login.invalidate(self, idp_id)
+        self._cached.invalidate(self, idp_id)
 
-    def list(self, **filters) -> list[dict]:
+    def list(self, **filters) -> list[records.IdentityProvider]:
         return self.driver.list(**filters)
 
-    def update(self, idp_id: str, changes: dict) -> dict:
+    def update(self, idp_id: str,
+               changes: dict) -> records.IdentityProvider:
         check_urls(changes)
         values = self._encrypt(changes)
         if 'bound_issuer' in values:
@@ -202,7 +216,7 @@ class IdentityProviderManager:
                     LOG.warning('keystone v3 identity provider %s is gone; '
                                 'not re-created', idp_id)
         self.forget(idp_id)
-        return view(updated)
+        return updated
 
     @staticmethod
     def _auto_domain(idp_id: str) -> ty.Optional[str]:
@@ -231,14 +245,16 @@ class IdentityProviderManager:
         PROVIDERS.resource_api.delete_domain(domain_id)
 
     def delete(self, idp_id: str):
-        """Delete the IdP, its mappings, its v3 counterpart (protocols
-        included), the users its logins made and, for a global IdP, the
-        domain keystone generated for it."""
-        from keystone_ng_plugin.federation.backends import mapping_sql
+        """Delete the IdP, its v3 counterpart (protocols included), the
+        users its logins made and, for a global IdP, the domain keystone
+        generated for it. What refers to the IdP (its mappings) follows
+        the deletion event, in the same transaction."""
         auto_domain = self._auto_domain(idp_id)
         with ks_sql.session_for_write():
             self.driver.delete(idp_id)
-            mapping_sql.Mapping().delete_for_idp(idp_id)
+            notifications.notify_event_callbacks(
+                notifications.SERVICE, RESOURCE_TYPE,
+                notifications.ACTIONS.deleted, {'resource_info': idp_id})
             login.delete_shadow_users(idp_id)
             try:
                 PROVIDERS.federation_api.delete_idp(idp_id)
@@ -247,8 +263,6 @@ class IdentityProviderManager:
         if auto_domain:
             self._retire_domain(auto_domain, idp_id)
         self.forget(idp_id)
-        from keystone_ng_plugin.federation import mapping
-        mapping.get_manager().forget(idp_id)
 
 
 _MANAGER: ty.Optional[IdentityProviderManager] = None

@@ -37,7 +37,6 @@ from urllib import parse
 
 from oslo_db import exception as db_exception
 from oslo_log import log
-from pycadf import cadftaxonomy as taxonomy
 
 from keystone.auth import core as auth_core
 from keystone.common import driver_hints
@@ -45,22 +44,22 @@ from keystone.common import provider_api
 from keystone.common import sql as ks_sql
 from keystone import exception
 from keystone.federation import constants as federation_constants
-from keystone import notifications
 
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.common import cache
+from keystone_ng_plugin.common import protocols
+from keystone_ng_plugin.federation import errors
 from keystone_ng_plugin.federation import mapping_engine
+from keystone_ng_plugin.federation import records
 
 CONF = keystone_ng_plugin.conf.CONF
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 
-# The keystone v3 protocols every plugin IdP has. Shadow users hang off
-# "oidc" (federated_user has a foreign key to the protocol); a token names
-# the protocol of the flow that issued it.
-PROTOCOL_OIDC = 'oidc'
-PROTOCOL_JWT = 'jwt'
-PROTOCOLS = (PROTOCOL_OIDC, PROTOCOL_JWT)
+# The keystone v3 protocols every plugin IdP has (common.protocols).
+PROTOCOL_OIDC = protocols.OIDC
+PROTOCOL_JWT = protocols.JWT
+PROTOCOLS = protocols.ALL
 # The auth method names a federated token may carry, in order of preference:
 # "openid" as a v3 OIDC login through mod_auth_openidc shows, else keystone's
 # generic "mapped". One of them must be in [auth] methods.
@@ -114,20 +113,15 @@ def idp_domain_id(idp_id: str) -> str:
     return PROVIDERS.federation_api.get_idp(idp_id)['domain_id']
 
 
-def refuse(reason: str):
-    """401 for a federated login; clients see keystone's generic message,
-    the log says why."""
-    LOG.warning('federated login refused: %s', reason)
-    raise exception.Unauthorized(reason)
-
-
 def _enabled_domain(domain_id: str):
     try:
         domain = PROVIDERS.resource_api.get_domain(domain_id)
     except exception.DomainNotFound:
-        refuse('the mapped domain %s does not exist' % domain_id)
+        raise errors.LoginRefused('the mapped domain %s does not exist' %
+                                  domain_id)
     if not domain.get('enabled', True):
-        refuse('the mapped domain %s is disabled' % domain_id)
+        raise errors.LoginRefused('the mapped domain %s is disabled' %
+                                  domain_id)
 
 
 def _group_ids(names: tuple[str, ...], domain_id: str) -> list[str]:
@@ -159,7 +153,7 @@ def shadow_user(idp_id: str,
     logs the user in: one IdP subject is one keystone user.
 
     Raises:
-        Unauthorized: the domain does not exist or is disabled, or the
+        LoginRefused: the domain does not exist or is disabled, or the
             user was disabled by an administrator.
         Conflict: keystone's ID for this subject in this domain belongs to
             a user of another identity provider (or a local user).
@@ -197,7 +191,8 @@ def shadow_user(idp_id: str,
                             'user): give each identity provider its own '
                             'domain')
     if not shadow.get('enabled', True):
-        refuse('federated user %s is disabled' % shadow['id'])
+        raise errors.LoginRefused('federated user %s is disabled' %
+                                  shadow['id'])
     if _shadow_window():
         _RECENT.set(recent_key, (shadow, group_ids))
     return shadow, group_ids
@@ -218,7 +213,8 @@ def _recent_shadow(recent_key: str) -> ty.Optional[tuple[dict, list]]:
     except exception.UserNotFound:
         return None
     if not user.get('enabled', True):
-        refuse('federated user %s is disabled' % shadow['id'])
+        raise errors.LoginRefused('federated user %s is disabled' %
+                                  shadow['id'])
     try:
         for group_id in group_ids:
             PROVIDERS.identity_api.get_group(group_id)
@@ -246,51 +242,44 @@ def delete_shadow_users(idp_id: str):
             pass
 
 
-def issue_token(idp_id: str, protocol: str, mapping: dict,
+def issue_token(idp_id: str, protocol: str, mapping: records.Mapping,
                 identity: mapping_engine.Identity,
-                scope: ty.Optional[dict] = None):
-    """A keystone token for a federated identity (a TokenModel).
+                scope: ty.Optional[dict] = None, *,
+                shadow: ty.Optional[tuple[dict, list]] = None):
+    """A federated keystone token for a federated identity (a TokenModel).
 
     The scope is the one asked for, else the mapping's token_project_id,
     else none (an unscoped federated token). A project or domain scope
     needs a role there, from the groups or the user's own assignments, as
-    keystone requires for any token.
+    keystone requires for any token. Not audited here: the login pipeline
+    (:mod:`keystone_ng_plugin.federation.flow`) audits each attempt once.
 
+    Args:
+        shadow: the (user, group IDs) :func:`shadow_user` already gave.
     Raises:
-        Unauthorized: no role on the scope, user or domain refused.
+        LoginRefused: the user or its domain refused, or the scope gone.
+        Unauthorized: no role on the scope.
         ValidationError: scope malformed or not allowed.
     """
     check_scope(scope)
-    if not scope and mapping.get('token_project_id'):
-        scope = {'project': {'id': mapping['token_project_id']}}
+    if not scope and mapping.token_project_id:
+        scope = {'project': {'id': mapping.token_project_id}}
     method = token_method()
-    user_id = None
-    group_ids: list = []
-    outcome = taxonomy.OUTCOME_FAILURE
-    token = None
+    user, group_ids = shadow or shadow_user(idp_id, identity)
+    auth = {'identity': {'methods': [method], method: {}}}
+    if scope:
+        auth['scope'] = scope
+    auth_info = auth_core.AuthInfo.create(auth=auth, scope_only=True)
+    auth_context = auth_core.AuthContext(method_names=[method], bind={})
+    auth_context.update({
+        'user_id': user['id'], 'group_ids': group_ids,
+        federation_constants.IDENTITY_PROVIDER: idp_id,
+        federation_constants.PROTOCOL: protocol})
+    domain_id, project_id, _trust, _unscoped, system = auth_info.get_scope()
     try:
-        user, group_ids = shadow_user(idp_id, identity)
-        user_id = user['id']
-        auth = {'identity': {'methods': [method], method: {}}}
-        if scope:
-            auth['scope'] = scope
-        auth_info = auth_core.AuthInfo.create(auth=auth, scope_only=True)
-        auth_context = auth_core.AuthContext(method_names=[method], bind={})
-        auth_context.update({
-            'user_id': user_id, 'group_ids': group_ids,
-            federation_constants.IDENTITY_PROVIDER: idp_id,
-            federation_constants.PROTOCOL: protocol})
-        domain_id, project_id, _trust, _unscoped, system = (
-            auth_info.get_scope())
-        try:
-            token = PROVIDERS.token_provider_api.issue_token(
-                user_id, [method], system=system, project_id=project_id,
-                domain_id=domain_id, auth_context=auth_context)
-        except (exception.DomainNotFound, exception.ProjectNotFound):
-            refuse('the scope or the user\'s domain is not available')
-        outcome = taxonomy.OUTCOME_SUCCESS
-        return token
-    finally:
-        notifications.send_saml_audit_notification(
-            'authenticate', user_id, group_ids, idp_id, protocol,
-            token.audit_id if token else None, outcome)
+        return PROVIDERS.token_provider_api.issue_token(
+            user['id'], [method], system=system, project_id=project_id,
+            domain_id=domain_id, auth_context=auth_context)
+    except (exception.DomainNotFound, exception.ProjectNotFound):
+        raise errors.LoginRefused(
+            'the scope or the user\'s domain is not available')

@@ -22,25 +22,37 @@ service account is always logged in with a restriction.
 import typing as ty
 import uuid
 
+from oslo_log import log
+
 from keystone.common import provider_api
 from keystone import exception
+from keystone import notifications
 
 from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.federation.backends import mapping_sql
 from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import records
+from keystone_ng_plugin.restriction import core as restriction
+from keystone_ng_plugin.service_account import core as accounts
 
+LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 IMMUTABLE = ('idp_id', 'domain_id', 'type')
 
 
-def policy_target(ref: dict) -> dict:
+def view(ref: records.Mapping) -> dict:
+    """The API view of a mapping."""
+    return ref.to_dict()
+
+
+def policy_target(ref: ty.Union[records.Mapping, dict]) -> dict:
     """What policy rules see of a mapping (or of one being created: a
     mapping of a domain-owned IdP belongs to the IdP's domain)."""
-    target = dict(ref)
+    target = ref.to_dict() if isinstance(ref, records.Mapping) else dict(ref)
     if not target.get('domain_id') and target.get('idp_id'):
         try:
             target['domain_id'] = core.get_manager().get(
-                target['idp_id'])['domain_id']
+                target['idp_id']).domain_id
         except exception.NotFound:
             pass  # create answers 400 for it after policy
     target['visibility'] = 'domain' if target.get('domain_id') else 'global'
@@ -66,7 +78,6 @@ class MappingManager:
                 _invalid('%s needs the mapping to have a domain_id' % field)
         restriction_id = ref.get('token_restriction_id')
         if restriction_id:
-            from keystone_ng_plugin.restriction import core as restriction
             found = restriction.get_manager().get_cached(restriction_id)
             if found is None or found['domain_id'] != ref['domain_id']:
                 _invalid('token restriction %s is not one of the mapping\'s '
@@ -77,7 +88,6 @@ class MappingManager:
                          restriction_id)
         account_id = ref.get('service_account_id')
         if account_id:
-            from keystone_ng_plugin.service_account import core as accounts
             try:
                 account = accounts.get_manager().get(account_id)
             except exception.NotFound:
@@ -102,22 +112,28 @@ class MappingManager:
                 _invalid('project %s is not in the mapping\'s domain' %
                          project_id)
 
-    @MEMOIZE
-    def of_idp_for_login(self, idp_id: str) -> list[dict]:
+    def of_idp_for_login(self, idp_id: str) -> list[records.Mapping]:
         """An IdP's mappings as logins read them (cached; writes
         invalidate them)."""
-        return self.driver.list(idp_id=idp_id)
+        return [records.Mapping.from_dict(ref)
+                for ref in self._cached_of_idp(idp_id)]
 
-    def find_for_login(self, idp_id: str, name: str) -> ty.Optional[dict]:
+    @MEMOIZE
+    def _cached_of_idp(self, idp_id: str) -> list[dict]:
+        # keystone's cache stores plain values (msgpack), not records
+        return [ref.to_dict() for ref in self.driver.list(idp_id=idp_id)]
+
+    def find_for_login(self, idp_id: str,
+                       name: str) -> ty.Optional[records.Mapping]:
         for ref in self.of_idp_for_login(idp_id):
-            if ref['name'] == name:
+            if ref.name == name:
                 return ref
         return None
 
     def forget(self, idp_id: str):
-        self.of_idp_for_login.invalidate(self, idp_id)
+        self._cached_of_idp.invalidate(self, idp_id)
 
-    def create(self, ref: dict) -> dict:
+    def create(self, ref: dict) -> records.Mapping:
         ref = dict(ref)
         ref.setdefault('type', 'oidc')
         ref.setdefault('enabled', True)
@@ -125,11 +141,11 @@ class MappingManager:
             idp = core.get_manager().get(ref['idp_id'])
         except exception.NotFound:
             _invalid('identity provider %s does not exist' % ref['idp_id'])
-        if idp['domain_id']:
-            if ref.get('domain_id') not in (None, idp['domain_id']):
+        if idp.domain_id:
+            if ref.get('domain_id') not in (None, idp.domain_id):
                 _invalid("a mapping of a domain's identity provider "
                          'belongs to that domain')
-            ref['domain_id'] = idp['domain_id']
+            ref['domain_id'] = idp.domain_id
         elif ref.get('domain_id'):
             try:
                 PROVIDERS.resource_api.get_domain(ref['domain_id'])
@@ -137,26 +153,56 @@ class MappingManager:
                 _invalid('domain %s does not exist' % ref['domain_id'])
         self._check(ref)
         created = self.driver.create(uuid.uuid4().hex, ref)
-        self.forget(created['idp_id'])
+        self.forget(created.idp_id)
         return created
 
-    def get(self, mapping_id: str) -> dict:
+    def get(self, mapping_id: str) -> records.Mapping:
         return self.driver.get(mapping_id)
 
-    def list(self, **filters) -> list[dict]:
+    def list(self, **filters) -> list[records.Mapping]:
         return self.driver.list(**filters)
 
-    def update(self, mapping_id: str, changes: dict) -> dict:
-        merged = dict(self.driver.get(mapping_id), **changes)
+    def update(self, mapping_id: str, changes: dict) -> records.Mapping:
+        merged = dict(self.driver.get(mapping_id).to_dict(), **changes)
         self._check(merged)
         updated = self.driver.update(mapping_id, changes)
-        self.forget(updated['idp_id'])
+        self.forget(updated.idp_id)
         return updated
 
     def delete(self, mapping_id: str):
-        idp_id = self.driver.get(mapping_id)['idp_id']
+        idp_id = self.driver.get(mapping_id).idp_id
         self.driver.delete(mapping_id)
         self.forget(idp_id)
+
+    # -- what a mapping refers to goes ------------------------------------
+
+    def on_idp_deleted(self, service, resource_type, operation, payload):
+        """The IdP's mappings go with it (in the IdP's transaction)."""
+        idp_id = payload['resource_info']
+        self.driver.delete_for_idp(idp_id)
+        self.forget(idp_id)
+
+    def _delete_referring(self, field: str, entity_id: str, what: str):
+        for ref in self.list(**{field: entity_id}):
+            try:
+                self.delete(ref.id)
+            except exception.NotFound:
+                continue
+            LOG.info('deleted mapping %s of deleted %s %s', ref.id, what,
+                     entity_id)
+
+    def on_user_deleted(self, service, resource_type, operation, payload):
+        """A deleted service account (a keystone user): the mappings that
+        log in as it."""
+        self._delete_referring('service_account_id',
+                               payload['resource_info'], 'service account')
+
+    def on_restriction_deleted(self, service, resource_type, operation,
+                               payload):
+        """A deleted token restriction: the mappings that restrict their
+        tokens with it (a login through one could only be refused)."""
+        self._delete_referring('token_restriction_id',
+                               payload['resource_info'], 'token restriction')
 
 
 _MANAGER: ty.Optional[MappingManager] = None
@@ -167,3 +213,28 @@ def get_manager() -> MappingManager:
     if _MANAGER is None:
         _MANAGER = MappingManager()
     return _MANAGER
+
+
+def _on_idp_deleted(service, resource_type, operation, payload):
+    get_manager().on_idp_deleted(service, resource_type, operation, payload)
+
+
+def _on_user_deleted(service, resource_type, operation, payload):
+    get_manager().on_user_deleted(service, resource_type, operation, payload)
+
+
+def _on_restriction_deleted(service, resource_type, operation, payload):
+    get_manager().on_restriction_deleted(service, resource_type, operation,
+                                         payload)
+
+
+def register_callbacks():
+    """Follow the deletions of what mappings refer to: identity providers
+    (the plugin's event), keystone users (service accounts) and token
+    restrictions (the plugin's event)."""
+    deleted = notifications.ACTIONS.deleted
+    notifications.register_event_callback(deleted, core.RESOURCE_TYPE,
+                                          _on_idp_deleted)
+    notifications.register_event_callback(deleted, 'user', _on_user_deleted)
+    notifications.register_event_callback(
+        deleted, restriction.RESOURCE_TYPE, _on_restriction_deleted)

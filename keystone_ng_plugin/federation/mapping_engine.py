@@ -19,6 +19,8 @@ user's unique ID, name, domain and groups out of them.
 import dataclasses
 import typing as ty
 
+from keystone_ng_plugin.federation import records
+
 MAX_GROUPS = 100
 MAX_NAME = 255
 _MISSING = object()
@@ -70,30 +72,47 @@ def _string(claims, name, what):
     return value
 
 
-def check_bindings(mapping: dict, claims: dict):
+def check_bindings(mapping: records.Mapping, claims: dict):
     """Refuse claims that break the mapping's bound subject/audiences/claims.
 
     Raises:
         MappingRejected: naming the binding that failed.
     """
-    subject = mapping.get('bound_subject')
+    subject = mapping.bound_subject
     if subject and claims.get('sub') != subject:
         raise MappingRejected('sub is not the bound subject')
-    audiences = mapping.get('bound_audiences')
+    audiences = mapping.bound_audiences
     if audiences:
         aud = claims.get('aud')
         aud = [aud] if isinstance(aud, str) else aud
         if not isinstance(aud, list) or not {
                 a for a in aud if isinstance(a, str)} & set(audiences):
             raise MappingRejected('aud is none of the bound audiences')
-    for name, expected in (mapping.get('bound_claims') or {}).items():
+    for name, expected in (mapping.bound_claims or {}).items():
         if claim(claims, name) != expected:
             raise MappingRejected('claim %s is not the bound value' % name)
 
 
-def apply_mapping(mapping: dict, idp: dict, claims: dict,
+def apply_mapping(mapping: records.Mapping, idp: records.IdentityProvider,
+                  claims: dict,
                   default_domain_id: ty.Optional[str] = None) -> Identity:
-    """The identity the claims map to under this mapping.
+    """The identity the claims map to under this mapping, its bindings
+    checked (:func:`check_bindings`, then :func:`identity_of`).
+
+    Raises:
+        MappingRejected: the mapping is disabled, a binding fails or a
+            needed claim is unusable.
+    """
+    if not mapping.enabled:
+        raise MappingRejected('mapping is disabled')
+    check_bindings(mapping, claims)
+    return identity_of(mapping, idp, claims, default_domain_id)
+
+
+def identity_of(mapping: records.Mapping, idp: records.IdentityProvider,
+                claims: dict,
+                default_domain_id: ty.Optional[str] = None) -> Identity:
+    """The identity claims whose bindings hold map to under this mapping.
 
     The user's domain is the mapping's, else the IdP's, else the mapping's
     domain_id_claim, else default_domain_id (keystone's domain for the v3
@@ -105,22 +124,19 @@ def apply_mapping(mapping: dict, idp: dict, claims: dict,
         claims: verified claims.
         default_domain_id: the domain when nothing else names one.
     Raises:
-        MappingRejected: a binding fails or a needed claim is unusable.
+        MappingRejected: a needed claim is unusable.
     """
-    if not mapping.get('enabled', True):
-        raise MappingRejected('mapping is disabled')
-    check_bindings(mapping, claims)
-    unique_id = _string(claims, mapping['user_id_claim'], 'user id')
-    user_name = _string(claims, mapping['user_name_claim'], 'user name')
-    domain_id = mapping.get('domain_id') or idp.get('domain_id')
-    if not domain_id and mapping.get('domain_id_claim'):
-        domain_id = _string(claims, mapping['domain_id_claim'], 'domain')
+    unique_id = _string(claims, mapping.user_id_claim, 'user id')
+    user_name = _string(claims, mapping.user_name_claim, 'user name')
+    domain_id = mapping.domain_id or idp.domain_id
+    if not domain_id and mapping.domain_id_claim:
+        domain_id = _string(claims, mapping.domain_id_claim, 'domain')
     domain_id = domain_id or default_domain_id
     if not domain_id:
         raise MappingRejected('the user has no domain')
     groups: tuple[str, ...] = ()
-    if mapping.get('groups_claim'):
-        value = claim(claims, mapping['groups_claim'])
+    if mapping.groups_claim:
+        value = claim(claims, mapping.groups_claim)
         if value is _MISSING or value is None:
             value = []
         if isinstance(value, str):
@@ -129,7 +145,7 @@ def apply_mapping(mapping: dict, idp: dict, claims: dict,
                 not all(isinstance(g, str) and 0 < len(g) <= MAX_NAME
                         for g in value)):
             raise MappingRejected('claim %s is not a list of group names' %
-                                  mapping['groups_claim'])
+                                  mapping.groups_claim)
         if len(value) > MAX_GROUPS:
             raise MappingRejected('more than %d groups' % MAX_GROUPS)
         groups = tuple(dict.fromkeys(value))

@@ -31,6 +31,7 @@ import requests
 
 from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
+from keystone_ng_plugin.federation import records
 
 CONF = keystone_ng_plugin.conf.CONF
 _LOCK = threading.Lock()
@@ -52,6 +53,15 @@ class MetadataError(Exception):
 
 class IssuerMismatch(MetadataError):
     """The discovery document names another issuer than it must."""
+
+
+class OAuthError(MetadataError):
+    """An OAuth 2.0 endpoint answered with an error (RFC 6749 section
+    5.2): ``error`` is its code, such as ``invalid_grant``."""
+
+    def __init__(self, message: str, error: str):
+        super().__init__(message)
+        self.error = error
 
 
 def discovery_document_url(url: str) -> str:
@@ -192,8 +202,10 @@ def _request_json_timed(method: str, url: str, **kwargs) -> dict:
         document = None
     if status != 200:
         error = document.get('error') if isinstance(document, dict) else None
-        raise MetadataError('%s answered %d%s' % (
-            url, status, ' (%s)' % error if isinstance(error, str) else ''))
+        if isinstance(error, str):
+            raise OAuthError('%s answered %d (%s)' % (url, status, error),
+                             error)
+        raise MetadataError('%s answered %d' % (url, status))
     if not isinstance(document, dict):
         raise MetadataError('%s did not send a JSON object' % url)
     return document
@@ -233,7 +245,7 @@ def forget():
         _FAILURES.clear()
 
 
-def discovery(idp: dict) -> dict:
+def discovery(idp: records.IdentityProvider) -> dict:
     """The IdP's OpenID Connect discovery document, its issuer checked:
     the URL's issuer (OpenID Connect Discovery 1.0 section 4.3) and the
     IdP's bound_issuer.
@@ -242,10 +254,10 @@ def discovery(idp: dict) -> dict:
         IssuerMismatch: the document names another issuer.
         MetadataError: no discovery URL, or the fetch failed.
     """
-    url = idp.get('oidc_discovery_url')
+    url = idp.oidc_discovery_url
     if not url:
         raise MetadataError('identity provider %s has no discovery URL' %
-                            idp['id'])
+                            idp.id)
     document = _cached(discovery_document_url(url))
     issuer = document.get('issuer')
     if not isinstance(issuer, str):
@@ -254,26 +266,26 @@ def discovery(idp: dict) -> dict:
     if expected is not None and issuer.rstrip('/') != expected:
         raise IssuerMismatch('discovery issuer %s is not the issuer of %s' %
                              (issuer, url))
-    if idp.get('bound_issuer') and issuer != idp['bound_issuer']:
+    if idp.bound_issuer and issuer != idp.bound_issuer:
         raise IssuerMismatch('discovery issuer %s is not the bound issuer '
-                             '%s' % (issuer, idp['bound_issuer']))
+                             '%s' % (issuer, idp.bound_issuer))
     return document
 
 
-def issuer(idp: dict) -> str:
+def issuer(idp: records.IdentityProvider) -> str:
     """The issuer tokens of this IdP must carry."""
-    return idp.get('bound_issuer') or discovery(idp)['issuer']
+    return idp.bound_issuer or discovery(idp)['issuer']
 
 
-def _jwks_url(idp: dict) -> ty.Optional[str]:
-    if idp.get('jwks_url'):
-        return idp['jwks_url']
-    if idp.get('oidc_discovery_url'):
+def _jwks_url(idp: records.IdentityProvider) -> ty.Optional[str]:
+    if idp.jwks_url:
+        return idp.jwks_url
+    if idp.oidc_discovery_url:
         return discovery(idp).get('jwks_uri')
     return None
 
 
-def signing_keys(idp: dict, refresh: bool = False
+def signing_keys(idp: records.IdentityProvider, refresh: bool = False
                  ) -> list[jose.VerificationKey]:
     """Keys that may sign the IdP's tokens: static ones and its JWKS.
 
@@ -282,7 +294,7 @@ def signing_keys(idp: dict, refresh: bool = False
             per [ng_federation] jwks_min_refresh_interval.
     """
     keys = [jose.key_from_text(text)
-            for text in idp.get('jwt_validation_pubkeys') or []]
+            for text in idp.jwt_validation_pubkeys or ()]
     url = _jwks_url(idp)
     if url:
         if refresh:
@@ -299,11 +311,11 @@ def signing_keys(idp: dict, refresh: bool = False
         keys += jose.keys_from_jwks(_cached(url, refresh=refresh))
     if not keys:
         raise MetadataError('identity provider %s has no signing keys' %
-                            idp['id'])
+                            idp.id)
     return keys
 
 
-def verify_token(idp: dict, token: str,
+def verify_token(idp: records.IdentityProvider, token: str,
                  audiences: ty.Optional[ty.Collection[str]],
                  leeway: int = jose.DEFAULT_LEEWAY) -> jose.VerifiedJWT:
     """Verify a JWT of this IdP, re-fetching its JWKS once on a new kid.

@@ -23,79 +23,19 @@ import typing as ty
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from oslo_log import log
 
 from keystone import exception
 
 from keystone_ng_plugin.common import ceremony
-from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
-from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import errors
+from keystone_ng_plugin.federation import flow
 from keystone_ng_plugin.federation import login
-from keystone_ng_plugin.federation import mapping as mapping_core
-from keystone_ng_plugin.federation import mapping_engine
 from keystone_ng_plugin.federation import metadata
+from keystone_ng_plugin.federation import records
 
 CONF = keystone_ng_plugin.conf.CONF
-LOG = log.getLogger(__name__)
 STATE = 'oidc.state'
-
-
-class IdentityProviderUnavailable(exception.Error):
-    """The identity provider could not be reached or misbehaved."""
-
-    code = 502
-    title = 'Bad Gateway'
-    message_format = 'The identity provider is unavailable: %(reason)s'
-
-
-def idp_failure(exc: metadata.MetadataError):
-    """Raise what a failed IdP exchange means for the client: 401 when the
-    IdP's documents cannot be trusted (issuer mismatch), else 502."""
-    if isinstance(exc, metadata.IssuerMismatch):
-        raise exception.Unauthorized('identity provider refused: %s' % exc)
-    raise IdentityProviderUnavailable(reason=str(exc))
-
-
-def _invalid(message):
-    raise exception.ValidationError(message=message)
-
-
-def select_mapping(idp: dict, mapping_name: ty.Optional[str],
-                   mapping_type: str,
-                   mapping_id: ty.Optional[str] = None) -> dict:
-    """The enabled mapping of this type the login uses (400 if none).
-
-    By name, else by ID, else the IdP's default_mapping_name.
-    """
-    manager = mapping_core.get_manager()
-    if mapping_id and not mapping_name:
-        try:
-            found = [manager.get(mapping_id)]
-        except exception.NotFound:
-            found = []
-        found = [m for m in found if m['idp_id'] == idp['id']]
-        name = mapping_id
-    else:
-        name = mapping_name or idp.get('default_mapping_name')
-        if not name:
-            _invalid('no mapping_name given and the identity provider has '
-                     'no default_mapping_name')
-        found = [m for m in [manager.find_for_login(idp['id'], name)] if m]
-    if not found or found[0]['type'] != mapping_type:
-        _invalid('identity provider has no %s mapping %s' % (
-            mapping_type, name))
-    if not found[0]['enabled']:
-        _invalid('mapping %s is disabled' % name)
-    return found[0]
-
-
-def enabled_idp(idp_id: str) -> dict:
-    idp = core.get_manager().get_for_login(idp_id)
-    if not idp['enabled']:
-        raise exception.Forbidden(
-            message='The identity provider is disabled.')
-    return idp
 
 
 def start_login(idp_id: str, *, redirect_uri: str,
@@ -119,150 +59,145 @@ def start_login(idp_id: str, *, redirect_uri: str,
     """
     login.token_method()
     login.check_scope(scope)
-    idp = enabled_idp(idp_id)
-    mapping = select_mapping(idp, mapping_name, 'oidc', mapping_id)
-    allowed = set(idp.get('allowed_redirect_uris') or []) | set(
-        mapping.get('allowed_redirect_uris') or [])
-    if redirect_uri not in allowed:
-        _invalid('redirect_uri is not allowed for this identity provider')
-    if not idp.get('oidc_client_id'):
-        _invalid('the identity provider has no oidc_client_id')
-    return authorization_url(
-        idp, redirect_uri, STATE, {'mapping_id': mapping['id'],
-                                   'scope': scope},
-        extra_scopes=mapping.get('oidc_scopes') or [])
+    with flow.attempt(flow.OIDC_START, idp_id):
+        idp = flow.enabled_idp(idp_id)
+        mapping = flow.select_mapping(idp, 'oidc', mapping_name, mapping_id)
+        allowed = set(idp.allowed_redirect_uris or ()) | set(
+            mapping.allowed_redirect_uris or ())
+        if redirect_uri not in allowed:
+            raise exception.ValidationError(
+                message='redirect_uri is not allowed for this identity '
+                        'provider')
+        if not idp.oidc_client_id:
+            raise exception.ValidationError(
+                message='the identity provider has no oidc_client_id')
+        return authorization_url(
+            idp, redirect_uri, STATE, {'mapping_id': mapping.id,
+                                       'scope': scope},
+            extra_scopes=mapping.oidc_scopes or ())
 
 
-def authorization_url(idp: dict, redirect_uri: str, kind: str, data: dict,
-                      extra_scopes=()) -> str:
+def authorization_url(idp: records.IdentityProvider, redirect_uri: str,
+                      kind: str, data: dict, extra_scopes=()) -> str:
     """The IdP's authorization URL for a code flow with PKCE S256, a
     state and a nonce, all kept (with ``data``) as a one-time ceremony of
-    ``kind`` keyed by the state, for whichever node gets the callback."""
+    ``kind`` keyed by the state, for whichever node gets the callback.
+
+    Raises:
+        LoginRefused, IdpUnavailable: the IdP's discovery document.
+    """
     try:
         endpoint = metadata.discovery(idp).get('authorization_endpoint')
         metadata.check_url(endpoint)
     except metadata.MetadataError as exc:
-        idp_failure(exc)
+        raise flow.idp_failure(exc)
     verifier = secrets.token_urlsafe(48)
     nonce = secrets.token_urlsafe(32)
     scopes = list(dict.fromkeys(
-        ['openid'] + (idp.get('oidc_scopes') or []) + list(extra_scopes)))
+        ['openid'] + list(idp.oidc_scopes or ()) + list(extra_scopes)))
     state = ceremony.start(kind, dict(
-        data, idp_id=idp['id'], redirect_uri=redirect_uri, nonce=nonce,
+        data, idp_id=idp.id, redirect_uri=redirect_uri, nonce=nonce,
         code_verifier=verifier),
-        ttl=CONF.ng_federation.state_ttl, subject=idp['id'])
+        ttl=CONF.ng_federation.state_ttl, subject=idp.id)
     params = [('response_type', 'code'),
-              ('client_id', idp['oidc_client_id']),
+              ('client_id', idp.oidc_client_id),
               ('redirect_uri', redirect_uri),
               ('scope', ' '.join(scopes)),
               ('state', state), ('nonce', nonce),
               ('code_challenge', create_s256_code_challenge(verifier)),
               ('code_challenge_method', 'S256')]
-    if idp.get('oidc_response_mode'):
-        params.append(('response_mode', idp['oidc_response_mode']))
+    if idp.oidc_response_mode:
+        params.append(('response_mode', idp.oidc_response_mode))
     return add_params_to_uri(endpoint, params)
 
 
 @dataclasses.dataclass(frozen=True)
-class FederatedLogin:
-    """A verified OIDC login: who, through which IdP and mapping."""
+class Redeemed:
+    """What an IdP's answer to a code flow gave, verified."""
 
-    idp: dict
-    mapping: dict
-    identity: mapping_engine.Identity
-    claims: dict
-    scope: ty.Optional[dict]
+    data: dict                        # the ceremony's data
+    idp: records.IdentityProvider
+    claims: dict                      # of the verified ID token
 
 
-_refuse = login.refuse
-
-
-def complete_authorization(state: str, code: ty.Optional[str] = None, *,
-                           error: ty.Optional[str] = None,
-                           issuer: ty.Optional[str] = None
-                           ) -> FederatedLogin:
-    """The IdP sent the browser back: check it, redeem the code.
+def complete_login(current: flow.Attempt, state: str,
+                   code: ty.Optional[str] = None, *,
+                   error: ty.Optional[str] = None,
+                   issuer: ty.Optional[str] = None):
+    """The IdP sent the browser back: redeem the code, map, issue.
 
     The state is consumed first (a reused or expired state is refused; an
     error answer from the IdP uses it up too), then the code is exchanged
     with the PKCE verifier and the client secret, and the ID token is
     verified (asymmetric signature by the IdP's key, iss, aud = client_id,
     exp/nbf/iat, and the nonce of this login) before the mapping is
-    applied.
+    applied and the token issued (:func:`flow.issue`), scoped as asked at
+    the start.
 
     Args:
+        current: the login attempt (:func:`flow.attempt`).
         state: the state the IdP returned.
         code: the authorization code (absent when the IdP sent an error).
         error: the OAuth2 error the IdP returned instead of a code.
         issuer: the ``iss`` authorization response parameter (RFC 9207),
             which must then be the IdP's issuer.
-
+    Returns:
+        The keystone token (a TokenModel).
     Raises:
-        Unauthorized: state, code, ID token or mapping refused.
-        Forbidden: the IdP was disabled meanwhile.
-        IdentityProviderUnavailable: the IdP cannot be reached.
+        LoginRefused, IdpDisabled, IdpUnavailable.
     """
-    data, idp, claims = redeem(STATE, state, code, error=error,
-                               issuer=issuer)
-    mapping = next((m for m in mapping_core.get_manager().of_idp_for_login(
-        idp['id']) if m['id'] == data['mapping_id']), None)
-    if mapping is None:
-        _refuse('the mapping of this login was deleted')
-    default_domain_id = None
-    if not (mapping.get('domain_id') or idp.get('domain_id')):
-        default_domain_id = login.idp_domain_id(idp['id'])
-    try:
-        identity = mapping_engine.apply_mapping(
-            mapping, idp, claims, default_domain_id=default_domain_id)
-    except mapping_engine.MappingRejected as exc:
-        _refuse('mapping refused the identity: %s' % exc)
-    return FederatedLogin(idp=idp, mapping=mapping, identity=identity,
-                          claims=claims, scope=data.get('scope'))
+    redeemed = redeem(current, STATE, state, code, error=error,
+                      issuer=issuer)
+    mapping = flow.mapping_of(redeemed.idp, redeemed.data['mapping_id'])
+    if not mapping.enabled:
+        raise errors.LoginRefused('mapping refused the identity: mapping is '
+                                  'disabled')
+    identity = flow.map_identity(redeemed.idp, mapping, redeemed.claims)
+    return flow.issue(current, redeemed.idp, mapping, identity,
+                      scope=redeemed.data.get('scope'))
 
 
-def redeem(kind: str, state: str, code: ty.Optional[str], *,
-           error: ty.Optional[str] = None,
-           issuer: ty.Optional[str] = None) -> tuple[dict, dict, dict]:
+def redeem(current: flow.Attempt, kind: str, state: str,
+           code: ty.Optional[str], *, error: ty.Optional[str] = None,
+           issuer: ty.Optional[str] = None) -> Redeemed:
     """Use up a ceremony of ``kind`` and redeem its code.
 
-    Returns:
-        (the ceremony's data, the IdP, the verified ID token claims).
     Raises:
-        Unauthorized, Forbidden, IdentityProviderUnavailable.
+        LoginRefused, IdpDisabled, IdpUnavailable.
     """
     started = ceremony.consume(kind, state)
     if started is None:
-        _refuse('unknown, expired or used OIDC state')
+        raise errors.LoginRefused('unknown, expired or used OIDC state')
     data = started.data
+    current.idp_id = data['idp_id']
     if error or not code:
-        _refuse('the identity provider answered %s' % (error or 'no code'))
-    idp = enabled_idp(data['idp_id'])
+        raise errors.LoginRefused('the identity provider answered %s' % (
+            error or 'no code'))
+    idp = flow.enabled_idp(data['idp_id'])
     try:
         provider = metadata.discovery(idp)
         if issuer is not None and issuer != provider.get('issuer'):
-            _refuse('authorization response iss is not the IdP issuer')
-        endpoint = provider.get('token_endpoint')
+            raise errors.LoginRefused('authorization response iss is not '
+                                      'the IdP issuer')
         tokens = metadata.post_form(
-            endpoint,
+            provider.get('token_endpoint'),
             data={'grant_type': 'authorization_code', 'code': code,
                   'redirect_uri': data['redirect_uri'],
                   'code_verifier': data['code_verifier']},
-            auth=(idp['oidc_client_id'],
-                  core.get_manager().client_secret(idp['id']) or ''))
+            auth=flow.client_auth(idp))
+    except metadata.OAuthError as exc:
+        if exc.error == 'invalid_grant':
+            raise errors.LoginRefused('the identity provider refused the '
+                                      'code')
+        raise flow.idp_failure(exc)
     except metadata.MetadataError as exc:
-        if '(invalid_grant)' in str(exc):
-            _refuse('the identity provider refused the code')
-        idp_failure(exc)
+        raise flow.idp_failure(exc)
     id_token = tokens.get('id_token')
     if not isinstance(id_token, str):
-        _refuse('the identity provider sent no ID token')
-    try:
-        claims = metadata.verify_token(idp, id_token,
-                                       [idp['oidc_client_id']]).claims
-    except jose.InvalidJWT as exc:
-        _refuse('ID token refused: %s' % exc)
-    except metadata.MetadataError as exc:
-        idp_failure(exc)
+        raise errors.LoginRefused('the identity provider sent no ID token')
+    claims = flow.verified_claims(idp, id_token, [idp.oidc_client_id],
+                                  what='ID token')
     if claims.get('nonce') != data['nonce']:
-        _refuse('ID token nonce is not the nonce of this login')
-    return data, idp, claims
+        raise errors.LoginRefused('ID token nonce is not the nonce of this '
+                                  'login')
+    return Redeemed(data=data, idp=idp, claims=claims)

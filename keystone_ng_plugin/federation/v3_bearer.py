@@ -41,89 +41,92 @@ import time
 import typing as ty
 
 import flask
-from oslo_log import log
 
 from keystone.common import provider_api
-from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
+from keystone.federation import utils as federation_utils
 
-import keystone_ng_plugin.conf
-from keystone_ng_plugin.common import jose
+from keystone_ng_plugin.common import compat
 from keystone_ng_plugin.common import text as ng_text
 from keystone_ng_plugin.common import throttle
-from keystone_ng_plugin.federation import core
-from keystone_ng_plugin.federation import login
+import keystone_ng_plugin.conf
+from keystone_ng_plugin.federation import errors
+from keystone_ng_plugin.federation import flow
 from keystone_ng_plugin.federation import metadata
+from keystone_ng_plugin.federation import records
 
 CONF = keystone_ng_plugin.conf.CONF
-LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 PREFIX = 'OIDC-'
 _ROUTE = re.compile(r'^/v3/OS-FEDERATION/identity_providers/(?P<idp>[^/]+)'
                     r'/protocols/(?P<protocol>[^/]+)/auth/?$')
 
 
-def _idp(idp_id: str) -> dict:
-    """The IdP record to verify with: the plugin's, else one made from the
-    v3 IdP's (first) remote ID, taken as issuer and discovery URL."""
+def _idp(idp_id: str) -> records.IdentityProvider:
+    """The IdP record to verify with: the plugin's (if enabled), else one
+    made from the v3 IdP's (first) remote ID, taken as issuer and
+    discovery URL."""
     try:
-        return core.get_manager().get_for_login(idp_id)
+        return flow.enabled_idp(idp_id)
     except exception.NotFound:
         pass
     try:
         v3 = PROVIDERS.federation_api.get_idp(idp_id)
     except exception.IdentityProviderNotFound:
-        login.refuse('no identity provider %s' % idp_id)
+        raise errors.LoginRefused('no identity provider %s' % idp_id)
     if not v3.get('enabled', True):
-        login.refuse('identity provider %s is disabled' % idp_id)
+        raise errors.IdpDisabled('identity provider %s is disabled' % idp_id)
     remote_ids = v3.get('remote_ids') or []
     if not remote_ids:
-        login.refuse('identity provider %s has no remote ID' % idp_id)
-    return {'id': idp_id, 'enabled': True, 'bound_issuer': remote_ids[0],
-            'oidc_discovery_url': remote_ids[0], 'jwks_url': None,
-            'jwt_validation_pubkeys': None, 'oidc_client_id': None}
+        raise errors.LoginRefused('identity provider %s has no remote ID' %
+                                  idp_id)
+    return records.IdentityProvider(
+        id=idp_id, bound_issuer=remote_ids[0],
+        oidc_discovery_url=remote_ids[0])
 
 
-def _introspect(idp: dict, token: str) -> dict:
-    if not idp.get('oidc_client_id'):
-        login.refuse('opaque token and no client to introspect it with')
-    endpoint = metadata.discovery(idp).get('introspection_endpoint')
-    if not endpoint:
-        login.refuse('the identity provider has no introspection endpoint')
-    answer = metadata.post_form(
-        endpoint, data={'token': token, 'token_type_hint': 'access_token'},
-        auth=(idp['oidc_client_id'],
-              core.get_manager().client_secret(idp['id']) or ''))
+def _introspect(idp: records.IdentityProvider, token: str) -> dict:
+    if not idp.oidc_client_id:
+        raise errors.LoginRefused('opaque token and no client to introspect '
+                                  'it with')
+    try:
+        endpoint = metadata.discovery(idp).get('introspection_endpoint')
+        if not endpoint:
+            raise errors.LoginRefused('the identity provider has no '
+                                      'introspection endpoint')
+        answer = metadata.post_form(
+            endpoint, data={'token': token,
+                            'token_type_hint': 'access_token'},
+            auth=flow.client_auth(idp))
+        issuer = metadata.issuer(idp)
+    except metadata.MetadataError as exc:
+        raise flow.idp_failure(exc)
     if answer.get('active') is not True:
-        login.refuse('introspection: token not active')
+        raise errors.LoginRefused('introspection: token not active')
     if ng_text.find_hostile(answer):
-        login.refuse('introspection: a claim holds a NUL or an unpaired '
-                     'surrogate')
+        raise errors.LoginRefused('introspection: a claim holds a NUL or an '
+                                  'unpaired surrogate')
     if isinstance(answer.get('exp'), (int, float)) and \
             answer['exp'] < time.time():
-        login.refuse('introspection: token expired')
-    if answer.get('iss', metadata.issuer(idp)) != metadata.issuer(idp):
-        login.refuse('introspection: token of another issuer')
-    answer.setdefault('iss', metadata.issuer(idp))
+        raise errors.LoginRefused('introspection: token expired')
+    if answer.get('iss', issuer) != issuer:
+        raise errors.LoginRefused('introspection: token of another issuer')
+    answer.setdefault('iss', issuer)
     return answer
 
 
-def verified_claims(idp: dict, token: str) -> dict:
-    """The claims of a bearer token of this IdP (401 if refused)."""
+def verified_claims(idp: records.IdentityProvider, token: str) -> dict:
+    """The claims of a bearer token of this IdP (LoginRefused if refused).
+    """
     if len(token) > CONF.ng_federation.max_token_bytes:
-        login.refuse('bearer token too large')
-    try:
-        if token.count('.') == 2:
-            audiences = CONF.ng_federation.v3_bearer_audiences
-            if not audiences:
-                login.refuse('[ng_federation] v3_bearer_audiences is empty')
-            return metadata.verify_token(idp, token, audiences).claims
+        raise errors.LoginRefused('bearer token too large')
+    if token.count('.') != 2:
         return _introspect(idp, token)
-    except jose.InvalidJWT as exc:
-        login.refuse('bearer token refused: %s' % exc)
-    except metadata.MetadataError as exc:
-        from keystone_ng_plugin.federation import oidc
-        oidc.idp_failure(exc)
+    audiences = CONF.ng_federation.v3_bearer_audiences
+    if not audiences:
+        raise errors.LoginRefused('[ng_federation] v3_bearer_audiences is '
+                                  'empty')
+    return flow.verified_claims(idp, token, audiences, what='bearer token')
 
 
 def _environ_value(value) -> ty.Optional[str]:
@@ -144,24 +147,23 @@ def _environ_value(value) -> ty.Optional[str]:
 
 def handle_bearer():
     """before_request: verify a bearer token on a handed-over protocol and
-    expose its claims to keystone's mapped auth."""
+    expose its claims to keystone's mapped auth (which issues the token
+    and audits it; refusals here are audited here)."""
     match = _ROUTE.match(flask.request.path or '')
     if not match or match.group('protocol') not in \
             CONF.ng_federation.v3_oidc_protocols:
         return None
-    header = flask.request.headers.get('Authorization', '')
-    scheme, _, token = header.partition(' ')
-    if scheme.lower() != 'bearer' or not token.strip():
+    token = flow.bearer_token()
+    if token is None:
         return None
     # This is the authentication decision keystone's route relies on.
-    setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+    compat.mark_enforced()
     throttle.check()
     idp_id, protocol = match.group('idp'), match.group('protocol')
-    idp = _idp(idp_id)
-    if not idp.get('enabled', True):
-        login.refuse('identity provider %s is disabled' % idp_id)
-    claims = verified_claims(idp, token.strip())
-    expose_claims(idp_id, protocol, claims)
+    with flow.attempt(flow.V3_BEARER, idp_id, protocol) as current:
+        claims = verified_claims(_idp(idp_id), token)
+        expose_claims(idp_id, protocol, claims)
+        current.hand_over()
     return None
 
 
@@ -174,7 +176,6 @@ def expose_claims(idp_id: str, protocol: str, claims: dict):
         if text is not None:
             environ[PREFIX + name] = text
     try:
-        from keystone.federation import utils as federation_utils
         remote_id_attribute = federation_utils.get_remote_id_parameter(
             PROVIDERS.federation_api.get_idp(idp_id), protocol)
     except exception.Error:
@@ -183,5 +184,5 @@ def expose_claims(idp_id: str, protocol: str, claims: dict):
         environ[remote_id_attribute] = _environ_value(claims['iss'])
 
 
-def install(app):
+def setup(app):
     app.before_request(handle_bearer)

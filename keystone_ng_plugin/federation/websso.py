@@ -36,14 +36,16 @@ import flask
 from keystone.api._shared import authentication
 from keystone.api import auth as ks_auth_api
 from keystone.common import provider_api
-from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
 
+from keystone_ng_plugin.common import compat
 from keystone_ng_plugin.common import throttle
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import core
-from keystone_ng_plugin.federation import login
+from keystone_ng_plugin.federation import errors
+from keystone_ng_plugin.federation import flow
 from keystone_ng_plugin.federation import oidc
+from keystone_ng_plugin.federation import records
 from keystone_ng_plugin.federation import v3_bearer
 
 CONF = keystone_ng_plugin.conf.CONF
@@ -64,36 +66,41 @@ def callback_url() -> str:
     return flask.request.host_url.rstrip('/') + CALLBACK_PATH
 
 
-def _idp_for(protocol: str, idp_id: str = None) -> dict:
-    if idp_id is None:
-        # The protocol-agnostic route: the one plugin IdP with the
-        # protocol, if there is exactly one.
-        candidates = []
-        for ref in core.get_manager().list():
-            try:
-                PROVIDERS.federation_api.get_protocol(ref['id'], protocol)
-            except exception.FederatedProtocolNotFound:
-                continue
-            candidates.append(ref['id'])
-        if len(candidates) != 1:
-            raise exception.ValidationError(
-                message='%d identity providers have protocol %s: use '
-                        '/v3/auth/OS-FEDERATION/identity_providers/{idp}/'
-                        'protocols/%s/websso' % (len(candidates), protocol,
-                                                 protocol))
-        idp_id = candidates[0]
+def _only_idp_with(protocol: str) -> str:
+    """The protocol-agnostic route: the one plugin IdP with the protocol,
+    if there is exactly one."""
+    candidates = []
+    for ref in core.get_manager().list():
+        try:
+            PROVIDERS.federation_api.get_protocol(ref.id, protocol)
+        except exception.FederatedProtocolNotFound:
+            continue
+        candidates.append(ref.id)
+    if len(candidates) != 1:
+        raise exception.ValidationError(
+            message='%d identity providers have protocol %s: use '
+                    '/v3/auth/OS-FEDERATION/identity_providers/{idp}/'
+                    'protocols/%s/websso' % (len(candidates), protocol,
+                                             protocol))
+    return candidates[0]
+
+
+def _idp_for(idp_id: str, protocol: str) -> records.IdentityProvider:
     try:
-        idp = core.get_manager().get_for_login(idp_id)
+        idp = flow.enabled_idp(idp_id)
     except exception.NotFound:
         raise exception.ValidationError(
             message='WebSSO needs the plugin\'s identity provider %s (its '
                     'OIDC client)' % idp_id)
-    if not idp['enabled']:
-        raise exception.Forbidden(
-            message='The identity provider is disabled.')
-    if not idp.get('oidc_client_id'):
+    if not idp.oidc_client_id:
         raise exception.ValidationError(
             message='identity provider %s has no oidc_client_id' % idp_id)
+    try:
+        PROVIDERS.federation_api.get_protocol(idp.id, protocol)
+    except exception.FederatedProtocolNotFound:
+        raise exception.ValidationError(
+            message='identity provider %s has no protocol %s' % (
+                idp.id, protocol))
     return idp
 
 
@@ -104,39 +111,42 @@ def start_websso():
     if not match or match.group('protocol') not in \
             CONF.ng_federation.v3_oidc_protocols:
         return None
-    setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+    compat.mark_enforced()
     throttle.check()
     protocol = match.group('protocol')
     origin = ks_auth_api._get_sso_origin_host()
-    idp = _idp_for(protocol, match.groupdict().get('idp'))
-    try:
-        PROVIDERS.federation_api.get_protocol(idp['id'], protocol)
-    except exception.FederatedProtocolNotFound:
-        raise exception.ValidationError(
-            message='identity provider %s has no protocol %s' % (
-                idp['id'], protocol))
-    url = oidc.authorization_url(idp, callback_url(), STATE, {
-        'protocol': protocol, 'origin': origin})
+    idp_id = match.groupdict().get('idp') or _only_idp_with(protocol)
+    with flow.attempt(flow.WEBSSO_START, idp_id, protocol):
+        idp = _idp_for(idp_id, protocol)
+        url = oidc.authorization_url(idp, callback_url(), STATE, {
+            'protocol': protocol, 'origin': origin})
     return flask.redirect(url, code=302)
 
 
 def finish(params: dict):
     """The provider sent the browser back: keystone's token, posted to the
-    origin by keystone's sso_callback_template."""
-    data, idp, claims = oidc.redeem(
-        STATE, params.get('state') or '', params.get('code'),
-        error=params.get('error'), issuer=params.get('iss'))
-    origin = data['origin']
-    trusted = [urllib.parse.unquote_plus(t)
-               for t in CONF.federation.trusted_dashboard]
-    if origin not in trusted:
-        login.refuse('origin %s is no longer a trusted dashboard' % origin)
-    v3_bearer.expose_claims(idp['id'], data['protocol'], claims)
-    token = authentication.federated_authenticate_for_token(
-        identity_provider=idp['id'], protocol_id=data['protocol'])
+    origin by keystone's sso_callback_template. Refusals before keystone's
+    ``mapped`` auth are audited here; keystone audits the rest."""
+    with flow.attempt(flow.WEBSSO_CALLBACK) as current:
+        redeemed = oidc.redeem(
+            current, STATE, params.get('state') or '', params.get('code'),
+            error=params.get('error'), issuer=params.get('iss'))
+        current.protocol = redeemed.data['protocol']
+        origin = redeemed.data['origin']
+        trusted = [urllib.parse.unquote_plus(t)
+                   for t in CONF.federation.trusted_dashboard]
+        if origin not in trusted:
+            raise errors.LoginRefused('origin %s is no longer a trusted '
+                                      'dashboard' % origin)
+        v3_bearer.expose_claims(redeemed.idp.id, current.protocol,
+                                redeemed.claims)
+        current.hand_over()
+        token = authentication.federated_authenticate_for_token(
+            identity_provider=redeemed.idp.id,
+            protocol_id=current.protocol)
     return ks_auth_api._AuthFederationWebSSOBase._render_template_response(
         origin, token.id)
 
 
-def install(app):
+def setup(app):
     app.before_request(start_websso)

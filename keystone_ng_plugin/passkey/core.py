@@ -33,6 +33,7 @@ from webauthn.helpers import structs
 from keystone.common import cache
 from keystone.common import provider_api
 from keystone import exception
+from keystone import notifications
 
 from keystone_ng_plugin.common import ceremony
 from keystone_ng_plugin.common import settings
@@ -459,7 +460,6 @@ def get_manager() -> Manager:
 
 def register_callbacks():
     """Subscribe to keystone's user deletion notifications (idempotent)."""
-    from keystone import notifications
     notifications.register_event_callback(
         notifications.ACTIONS.deleted, 'user',
         _on_user_deleted)

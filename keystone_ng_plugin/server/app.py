@@ -33,11 +33,18 @@ from keystone_ng_plugin.common import json_body
 from keystone_ng_plugin.common import policy
 from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
+from keystone_ng_plugin.federation import subsystem as federation
+from keystone_ng_plugin.passkey import subsystem as passkey
+from keystone_ng_plugin.restriction import subsystem as restriction
 from keystone_ng_plugin.server import edge
-from keystone_ng_plugin.token import delegation
+from keystone_ng_plugin.service_account import subsystem as service_account
+from keystone_ng_plugin.token import subsystem as token
 
 LOG = log.getLogger(__name__)
 API_NAMESPACE = 'keystone_ng_plugin.api'
+# Each subsystem's setup(app), in this order (the composition root: the
+# only place that knows them all).
+SUBSYSTEMS = (token, restriction, service_account, passkey, federation)
 
 
 def load_api_modules():
@@ -78,11 +85,10 @@ def install(app):
     for module in load_api_modules():
         for api in module.APIs:
             api.instantiate_and_register_to_app(app)
-        if hasattr(module, 'on_install'):
-            module.on_install(app)
     json_body.install(app)
     throttle.install(app)
-    delegation.install(app)
+    for subsystem in SUBSYSTEMS:
+        subsystem.setup(app)
     discovery.install(app)
     errors.install(app)
     edge.install(app)

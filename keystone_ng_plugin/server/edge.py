@@ -32,13 +32,12 @@ import json
 import typing as ty
 import urllib.parse
 
-from oslo_db import exception as db_exception
 from oslo_log import log
-import sqlalchemy as sa
 
 import keystone.conf
 from keystone.server.flask.request_processing.middleware import auth_context
 
+from keystone_ng_plugin.common import errors
 from keystone_ng_plugin.common import text as ng_text
 from keystone_ng_plugin.common import throttle
 import keystone_ng_plugin.conf  # noqa: F401 (registers [keystone_ng])
@@ -193,29 +192,6 @@ def check_request(environ: dict):
                    CONF.keystone_ng.max_json_depth)
 
 
-# What a database that cannot be reached raises, wrapped or not.
-_OUTAGE_TYPES = (db_exception.DBConnectionError, sa.exc.OperationalError,
-                 sa.exc.InterfaceError, sa.exc.DisconnectionError,
-                 sa.exc.TimeoutError)
-
-
-def is_outage(error: BaseException) -> bool:
-    """Whether an exception means the database is not reachable."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, _OUTAGE_TYPES):
-            return True
-        if isinstance(error, sa.exc.DBAPIError) and \
-                error.connection_invalidated:
-            return True
-        inner = getattr(error, 'inner_exception', None)
-        if isinstance(inner, _OUTAGE_TYPES):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
 def error_response(start_response, code: int, title: str, message: str,
                    headers: ty.Sequence[tuple[str, str]] = ()):
     """Keystone's JSON error envelope, as a WSGI response."""
@@ -225,6 +201,10 @@ def error_response(start_response, code: int, title: str, message: str,
         ('Content-Type', 'application/json'),
         ('Content-Length', str(len(body))), *headers])
     return [body]
+
+
+# The test of an outage, where the error handler also needs it.
+is_outage = errors.is_outage
 
 
 class Edge:
@@ -251,7 +231,7 @@ class Edge:
         try:
             return self.application(environ, start_response)
         except Exception as exc:
-            if not is_outage(exc):
+            if not errors.is_outage(exc):
                 raise
             LOG.warning('%s %s: the database is unavailable (%s)',
                         environ.get('REQUEST_METHOD'),
@@ -280,7 +260,7 @@ def _outage_passes_through(decorated):
         try:
             return inner(self, request)
         except Exception as exc:
-            if is_outage(exc):
+            if errors.is_outage(exc):
                 raise
 
             def reraise(self, request, _error=exc):

@@ -26,7 +26,6 @@ import datetime
 import typing as ty
 
 from oslo_db import exception as db_exception
-from oslo_log import log
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -35,13 +34,10 @@ from keystone.common import sql as ks_sql
 from keystone import exception
 from keystone import notifications
 
-import keystone_ng_plugin.conf
 from keystone_ng_plugin.common.cache import MEMOIZE
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.restriction import core as restriction
 
-CONF = keystone_ng_plugin.conf.CONF
-LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 # The keystone user attribute that marks a service account in v3 output.
 MARK = 'service_account'
@@ -99,9 +95,7 @@ class Manager:
         return True
 
     def create(self, ref: dict) -> dict:
-        from keystone_ng_plugin.token import provider
-        if not isinstance(PROVIDERS.token_provider_api.driver,
-                          provider.Provider):
+        if not restriction.tokens_available():
             # ngfernet is what refuses a service account's logins.
             raise exception.ValidationError(
                 message='service accounts need [token] provider = ngfernet')
@@ -176,44 +170,15 @@ class Manager:
                 'service account %s: domain disabled' % account_id)
         return user
 
-    def issue_token(self, account_id: str, restriction_id: str,
-                    project_id: ty.Optional[str] = None,
-                    ttl: ty.Optional[int] = None,
-                    parent_audit_id: ty.Optional[str] = None):
-        """A restricted token for the service account (a TokenModel).
-
-        The restriction must be about this service account (its user_id)
-        or about nobody in particular, of the account's domain.
-        """
-        user = self.enabled_account(account_id)
-        ref = restriction.get_manager().get_for_issue(restriction_id)
-        if ref is None:
-            raise exception.ValidationError(
-                message='restriction %s does not exist' % restriction_id)
-        if ref['domain_id'] != user['domain_id'] or (
-                ref['user_id'] and ref['user_id'] != account_id):
-            raise exception.ValidationError(
-                message='restriction %s is not for this service account' %
-                        restriction_id)
-        limit = CONF.service_account.max_token_ttl
-        ttl = min(ttl or limit, limit)
-        return restriction.get_manager().issue_for(
-            ref, account_id, project_id=project_id, ttl=ttl,
-            parent_audit_id=parent_audit_id)
-
     def on_user_deleted(self, service, resource_type, operation, payload):
-        """A deleted service account: its row and the mappings naming it."""
+        """A deleted service account: its row (what refers to the account,
+        such as mappings, follows keystone's user deletion itself)."""
         user_id = payload['resource_info']
         try:
             self.store.delete(user_id)
         except exception.NotFound:
             return
         self.is_service_account.invalidate(self, user_id)
-        from keystone_ng_plugin.federation import mapping
-        for ref in mapping.get_manager().list(service_account_id=user_id):
-            mapping.get_manager().delete(ref['id'])
-            LOG.info('deleted mapping %s of deleted service account %s',
-                     ref['id'], user_id)
 
 
 _MANAGER: ty.Optional[Manager] = None
@@ -231,5 +196,6 @@ def _on_user_deleted(service, resource_type, operation, payload):
 
 
 def register_callbacks():
+    """Follow keystone's user deletions."""
     notifications.register_event_callback(
         notifications.ACTIONS.deleted, 'user', _on_user_deleted)

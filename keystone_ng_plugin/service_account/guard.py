@@ -27,9 +27,9 @@ import re
 
 import flask
 
-from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
 
+from keystone_ng_plugin.common import compat
 from keystone_ng_plugin.service_account import core
 
 _USER_PATHS = re.compile(
@@ -74,7 +74,7 @@ def refuse_service_account_credentials():
     if not user_id or not core.get_manager().is_service_account(user_id):
         return None
     # The refusal is the authorization decision for this request.
-    setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+    compat.mark_enforced()
     raise exception.ForbiddenAction(
         action='give service account %s %s' % (user_id, what))
 

@@ -41,13 +41,13 @@ from pycadf import reason as cadf_reason
 
 from keystone.api._shared import delegation as ks_delegation
 from keystone.common import authorization
-from keystone.common.rbac_enforcer import enforcer
 from keystone import exception
 from keystone import notifications
 
-from keystone_ng_plugin.federation import login
-from keystone_ng_plugin.restriction import core as restriction
+from keystone_ng_plugin.common import compat
+from keystone_ng_plugin.common import protocols
 from keystone_ng_plugin.service_account import core as accounts
+from keystone_ng_plugin.token import restricted
 
 LOG = log.getLogger(__name__)
 
@@ -107,14 +107,14 @@ ALLOWED: dict[Credential, frozenset] = {
 # these are refused here; keystone's guards judge the others.
 PLUGIN_KINDS = frozenset({Kind.WORKLOAD, Kind.RESTRICTED,
                           Kind.SERVICE_ACCOUNT})
-WORKLOAD_PROTOCOL = login.PROTOCOL_JWT
+WORKLOAD_PROTOCOL = protocols.JWT
 
 
 def kind_of(token) -> Kind:
     """Classify a keystone TokenModel (first match wins)."""
     if accounts.get_manager().is_service_account(token.user_id):
         return Kind.SERVICE_ACCOUNT
-    if restriction.is_restricted(token):
+    if restricted.is_restricted(token):
         return Kind.RESTRICTED
     if token.trust_id:
         return Kind.TRUST
@@ -157,7 +157,7 @@ def refuse(credential: Credential, why: str,
     """403 in keystone's format, audited."""
     _audit_refusal(credential, target_id, why)
     # The refusal is this request's authorization decision.
-    setattr(flask.g, enforcer._ENFORCEMENT_CHECK_ATTR, True)
+    compat.mark_enforced()
     raise exception.ForbiddenAction(action=why)
 
 
@@ -204,7 +204,7 @@ def refuse_restricted_caller(what: str):
     """Restricted tokens (service accounts' included) manage nothing that
     decides what tokens may do (restrictions, service accounts)."""
     token = caller_token()
-    if token is not None and restriction.is_restricted(token):
+    if token is not None and restricted.is_restricted(token):
         raise exception.ForbiddenAction(
             action='%s with a restricted token' % what)
 

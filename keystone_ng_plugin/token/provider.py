@@ -49,8 +49,8 @@ from keystone.token.providers.fernet import core as fernet
 from keystone.token import token_formatters as tf
 
 from keystone_ng_plugin.common import compat
-from keystone_ng_plugin.restriction import core as restriction
 from keystone_ng_plugin.service_account import core as accounts
+from keystone_ng_plugin.token import restricted
 
 LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
@@ -174,8 +174,8 @@ class TokenFormatter(tf.TokenFormatter):
         except (TypeError, ValueError) as exc:
             raise exception.ValidationError(
                 'malformed restricted token payload: %s' % exc)
-        methods = [m for m in payload['methods'] if m != restriction.MARKER]
-        methods.append(restriction.MARKER)
+        methods = [m for m in payload['methods'] if m != restricted.MARKER]
+        methods.append(restricted.MARKER)
         AUDIT_INDEX.put(payload['audit_ids'][0], payload['restriction_id'])
         issued_at = ks_utils.isotime(at=self.creation_time(token),
                                      subsecond=True)
@@ -187,6 +187,9 @@ class TokenFormatter(tf.TokenFormatter):
 class Provider(fernet.Provider):
     """keystone's fernet provider, plus restricted tokens."""
 
+    # what keystone_ng_plugin.restriction.core.tokens_available() reads
+    issues_restricted_tokens = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         compat.check()
@@ -194,18 +197,18 @@ class Provider(fernet.Provider):
         install_roles_hook()
 
     def generate_id_and_issued_at(self, token):
-        want = restriction.take_pending()
+        want = restricted.take_pending()
         if want is None:
             refuse_unrestricted_service_account(token)
             return super().generate_id_and_issued_at(token)
-        ref = restriction.get_manager().check_new_token(want, token)
+        ref = restricted.check_new_token(want, token)
         token.methods = [m for m in token.methods
-                         if m != restriction.MARKER] + [restriction.MARKER]
+                         if m != restricted.MARKER] + [restricted.MARKER]
         setattr(token, _ATTR, ref['id'])
         # keystone checks the new token's roles next (mint): they are this
         # restriction's, read a moment ago in this request.
         token.__dict__[_MEMO] = (time.time(),
-                                 restriction.Manager.allowed_role_ids(ref))
+                                 restricted.allowed_role_ids(ref))
         AUDIT_INDEX.put(token.audit_id, ref['id'])
         token_id = self.token_formatter.create_restricted(token, ref)
         issued_at = ks_utils.isotime(
@@ -248,7 +251,7 @@ _ORIGINAL_ROLES: ty.Optional[property] = None
 
 def _narrowed_roles(self):
     roles = _ORIGINAL_ROLES.fget(self)
-    if not restriction.is_restricted(self):
+    if not restricted.is_restricted(self):
         return roles
     # keystone reads roles several times per request: remember the
     # restriction's verdict on this token object for a moment (a token
@@ -260,7 +263,7 @@ def _narrowed_roles(self):
     now = time.time()
     memo = self.__dict__.get(_MEMO)
     if memo is None or abs(now - memo[0]) > MEMO_SECONDS:
-        memo = (now, restriction.get_manager().check_token(
+        memo = (now, restricted.check_token(
             restriction_id(self), self))
         self.__dict__[_MEMO] = memo
     return [role for role in roles if role['id'] in memo[1]]

@@ -28,8 +28,8 @@ from keystone.common import provider_api
 import keystone.conf
 from keystone import exception
 
-from keystone_ng_plugin.restriction import core as restriction
 from keystone_ng_plugin.token import provider
+from keystone_ng_plugin.token import restricted
 
 CONF = keystone.conf.CONF
 PROVIDERS = provider_api.ProviderAPIs
@@ -47,12 +47,12 @@ class Token(token.Token):
         if 'id' not in auth_payload:
             raise exception.ValidationError(attribute='id', target='token')
         source = super()._get_token_ref(auth_payload)
-        if not restriction.is_restricted(source):
+        if not restricted.is_restricted(source):
             flask.g.ng_token_ref = source
             return super().authenticate(auth_payload)
         if not CONF.token.allow_rescope_scoped_token:
             raise exception.ForbiddenAction(action='rescope a scoped token')
-        restriction.remember_pending(restriction.Pending(
+        restricted.remember_pending(restricted.Pending(
             provider.restriction_id(source), source.user_id,
             source_project_id=source.project_id))
         return base.AuthHandlerResponse(
@@ -62,4 +62,4 @@ class Token(token.Token):
                 'audit_id': source.parent_audit_id or source.audit_id,
                 'user_id': source.user_id,
                 'method_names': [m for m in source.methods
-                                 if m != restriction.MARKER]})
+                                 if m != restricted.MARKER]})

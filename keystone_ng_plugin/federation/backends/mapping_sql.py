@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from keystone_ng_plugin.common import sql
+from keystone_ng_plugin.federation import records
 
 JSON_FIELDS = ('allowed_redirect_uris', 'bound_audiences', 'bound_claims',
                'oidc_scopes')
@@ -70,6 +71,7 @@ class Mapping(sql.RecordStore):
     """Storage of the plugin's federation mappings."""
 
     model = MappingModel
+    record = records.Mapping
     fields = PLAIN_FIELDS
     json_fields = JSON_FIELDS
     noun = 'mapping'

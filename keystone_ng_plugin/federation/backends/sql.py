@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from keystone_ng_plugin.common import sql
+from keystone_ng_plugin.federation import records
 
 # Columns holding JSON lists or objects.
 JSON_FIELDS = ('oidc_response_types', 'jwt_validation_pubkeys', 'oidc_scopes',
@@ -80,6 +81,7 @@ class IdentityProvider(sql.RecordStore):
     """Storage of the plugin's identity providers."""
 
     model = IdentityProviderModel
+    record = records.IdentityProvider
     fields = PLAIN_FIELDS + ('oidc_client_secret',
                              'oidc_client_secret_key_hash')
     json_fields = JSON_FIELDS

@@ -31,8 +31,11 @@ TEST_CONFIG = {'identity': {'password_hash_rounds': '4'},
                # The test OpenID provider serves plain http on loopback.
                'ng_federation': {'allow_insecure_loopback': 'true',
                                  'max_token_bytes': '4096'},
-               # CADF audit events go to keystone's log, for the tests.
+               # CADF audit events go to keystone's log, for the tests:
+               # successful authentications too (keystone opts out of
+               # identity.authenticate.success by default).
                'oslo_messaging_notifications': {'driver': 'log'},
+               'DEFAULT': {'notification_opt_out': ''},
                # Every test is one client address (127.0.0.1): throttling
                # is on, with limits only the throttling tests reach (on a
                # node of their own with tight ones).

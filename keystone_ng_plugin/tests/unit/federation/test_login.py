@@ -22,12 +22,14 @@ from keystone.identity.backends import sql_model
 from keystone.tests import unit
 
 from keystone_ng_plugin.federation import core
+from keystone_ng_plugin.federation import flow
 from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation.mapping_engine import Identity
+from keystone_ng_plugin.federation import records
 from keystone_ng_plugin.tests.unit import base
 
 PROVIDERS = provider_api.ProviderAPIs
-MAPPING = {'token_project_id': None}
+MAPPING = records.Mapping(id='m', idp_id='idp')
 
 
 class FederatedLoginTest(base.TestCase):
@@ -47,8 +49,10 @@ class FederatedLoginTest(base.TestCase):
 
     def _token(self, identity=None, scope=None, mapping=MAPPING,
                protocol=login.PROTOCOL_OIDC):
-        return login.issue_token(self.idp['id'], protocol, mapping,
-                                 identity or self.alice, scope=scope)
+        # as a login endpoint runs it: refusals are keystone's errors
+        with flow.attempt(flow.OIDC_CALLBACK, self.idp.id, protocol):
+            return login.issue_token(self.idp.id, protocol, mapping,
+                                     identity or self.alice, scope=scope)
 
     def _memberships(self, user_id):
         with ks_sql.session_for_read() as session:
@@ -58,7 +62,7 @@ class FederatedLoginTest(base.TestCase):
 
     def test_v3_protocols_exist_with_the_idp(self):
         for protocol in login.PROTOCOLS:
-            ref = PROVIDERS.federation_api.get_protocol(self.idp['id'],
+            ref = PROVIDERS.federation_api.get_protocol(self.idp.id,
                                                         protocol)
             self.assertEqual(core.V3_MAPPING_ID, ref['mapping_id'])
         rules = PROVIDERS.federation_api.get_mapping(core.V3_MAPPING_ID)
@@ -70,14 +74,14 @@ class FederatedLoginTest(base.TestCase):
             (self.domain_id + 'user' + 'alice%40idp').encode()).hexdigest()
         self.assertEqual(expected, token.user_id)
         self.assertTrue(token.is_federated)
-        self.assertEqual(self.idp['id'], token.identity_provider_id)
+        self.assertEqual(self.idp.id, token.identity_provider_id)
         self.assertEqual(login.PROTOCOL_OIDC, token.protocol_id)
         self.assertEqual(['mapped'], token.methods)
         user = PROVIDERS.identity_api.get_user(token.user_id)
         self.assertEqual('alice', user['name'])
         self.assertEqual(self.domain_id, user['domain_id'])
         self.assertEqual(
-            [{'idp_id': self.idp['id'],
+            [{'idp_id': self.idp.id,
               'protocols': [{'protocol_id': 'oidc',
                              'unique_id': 'alice%40idp'}]}],
             PROVIDERS.shadow_users_api.get_federated_objects(user['id']))
@@ -114,7 +118,7 @@ class FederatedLoginTest(base.TestCase):
                            datetime.datetime(2025, 1, 1))
         self.assertEqual('alice renamed',
                          PROVIDERS.shadow_users_api.get_federated_user(
-                             self.idp['id'], 'oidc', 'alice%40idp')['name'])
+                             self.idp.id, 'oidc', 'alice%40idp')['name'])
 
     def test_returning_user_is_not_shadowed_again_for_a_while(self):
         # keystone's tests run with [cache] enabled (memory backend).
@@ -160,7 +164,7 @@ class FederatedLoginTest(base.TestCase):
     def test_keystones_v3_identity_providers_are_cached(self):
         federation_api = PROVIDERS.federation_api
         driver = federation_api.driver
-        idp_id = self.idp['id']
+        idp_id = self.idp.id
         federation_api.get_idp(idp_id)
         with mock.patch.object(driver, 'get_idp',
                                wraps=driver.get_idp) as reads:
@@ -202,7 +206,8 @@ class FederatedLoginTest(base.TestCase):
         self.assertEqual(project['id'], token.project_id)
         self.assertEqual([self.role_id], [r['id'] for r in token.roles])
         # The mapping's token_project_id applies when no scope is asked.
-        token = self._token(mapping={'token_project_id': project['id']})
+        token = self._token(
+            mapping=MAPPING.replace(token_project_id=project['id']))
         self.assertEqual(project['id'], token.project_id)
 
     def test_refused_identities(self):
@@ -224,10 +229,10 @@ class FederatedLoginTest(base.TestCase):
             'name': 'other', 'domain_id': self.domain_id,
             'bound_issuer': 'https://other.example'})
         self.assertRaises(exception.Conflict, login.issue_token,
-                          other['id'], login.PROTOCOL_OIDC, MAPPING,
+                          other.id, login.PROTOCOL_OIDC, MAPPING,
                           self.alice)
         self.assertEqual(
-            [self.idp['id']],
+            [self.idp.id],
             [ref['idp_id'] for ref in
              PROVIDERS.shadow_users_api.get_federated_objects(user_id)])
 
@@ -235,9 +240,9 @@ class FederatedLoginTest(base.TestCase):
         user_id = self._token().user_id
         local = unit.create_user(PROVIDERS.identity_api,
                                  domain_id=self.domain_id)
-        core.get_manager().delete(self.idp['id'])
+        core.get_manager().delete(self.idp.id)
         self.assertRaises(exception.UserNotFound,
                           PROVIDERS.identity_api.get_user, user_id)
         PROVIDERS.identity_api.get_user(local['id'])
         self.assertRaises(exception.IdentityProviderNotFound,
-                          PROVIDERS.federation_api.get_idp, self.idp['id'])
+                          PROVIDERS.federation_api.get_idp, self.idp.id)

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 import testtools
 
 from keystone_ng_plugin.federation import mapping_engine as engine
+from keystone_ng_plugin.federation import records
 
-IDP = {'id': 'idp', 'domain_id': None}
+IDP = records.IdentityProvider(id='idp', domain_id=None)
 CLAIMS = {'sub': 'u-1', 'preferred_username': 'alice', 'aud': ['keystone'],
           'groups': ['devs', 'ops', 'devs'], 'tenant': 'dom-1',
           'realm_access': {'roles': ['admin']}, 'repository': 'org/repo',
@@ -30,7 +31,7 @@ def _mapping(**fields):
                'user_name_claim': 'preferred_username',
                'domain_id': 'dom-0'}
     mapping.update(fields)
-    return mapping
+    return records.Mapping.from_dict(dict(mapping, id='m', idp_id='idp'))
 
 
 class MappingEngineTest(testtools.TestCase):
@@ -42,7 +43,7 @@ class MappingEngineTest(testtools.TestCase):
                                          ('devs', 'ops')), identity)
 
     def test_domain_precedence(self):
-        idp = dict(IDP, domain_id='dom-idp')
+        idp = IDP.replace(domain_id='dom-idp')
         self.assertEqual('dom-0', engine.apply_mapping(
             _mapping(), idp, CLAIMS).domain_id)
         self.assertEqual('dom-idp', engine.apply_mapping(
@@ -143,11 +144,15 @@ class ClaimPathPropertiesTest(testtools.TestCase):
            CLAIM_NAMES, CLAIM_NAMES, CLAIM_NAMES,
            st.dictionaries(CLAIM_NAMES, JSON, max_size=2))
     def test_mappings(self, claims, user_id, user_name, groups, bound):
-        mapping = {'user_id_claim': user_id or 'sub',
-                   'user_name_claim': user_name or 'sub',
-                   'groups_claim': groups or None, 'bound_claims': bound,
-                   'bound_audiences': ['keystone'], 'enabled': True}
+        mapping = records.Mapping(
+            id='m', idp_id='idp', user_id_claim=user_id or 'sub',
+            user_name_claim=user_name or 'sub',
+            groups_claim=groups or None, bound_claims=bound,
+            bound_audiences=('keystone',), enabled=True)
         try:
-            engine.apply_mapping(mapping, {'domain_id': 'd'}, claims)
+            engine.apply_mapping(mapping,
+                                 records.IdentityProvider(id='i',
+                                                          domain_id='d'),
+                                 claims)
         except engine.MappingRejected:
             pass

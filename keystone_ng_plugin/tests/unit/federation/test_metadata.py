@@ -26,6 +26,7 @@ import testtools
 from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import metadata
+from keystone_ng_plugin.federation import records
 
 CONF = keystone_ng_plugin.conf.CONF
 
@@ -104,9 +105,8 @@ class MetadataTest(testtools.TestCase):
         }
         metadata.forget()
         self.addCleanup(metadata.forget)
-        self.idp = {'id': 'idp1', 'bound_issuer': None,
-                    'oidc_discovery_url': self.base + WELL_KNOWN,
-                    'jwks_url': None, 'jwt_validation_pubkeys': None}
+        self.idp = records.IdentityProvider(
+            id='idp1', oidc_discovery_url=self.base + WELL_KNOWN)
 
     def _token(self, key, kid):
         now = int(time.time())
@@ -116,20 +116,21 @@ class MetadataTest(testtools.TestCase):
 
     def test_discovery_and_issuer_binding(self):
         self.assertEqual(self.base, metadata.issuer(self.idp))
-        self.idp['bound_issuer'] = 'https://other.example'
+        self.idp = self.idp.replace(bound_issuer='https://other.example')
         metadata.forget()
         self.assertRaises(metadata.IssuerMismatch, metadata.discovery,
                           self.idp)
 
     def test_issuer_url_works_as_discovery_url(self):
         # As the Rust Keystone-NG takes it: the issuer, well-known appended.
-        self.idp['oidc_discovery_url'] = self.base + '/'
+        self.idp = self.idp.replace(oidc_discovery_url=self.base + '/')
         self.assertEqual(self.base, metadata.issuer(self.idp))
 
     def test_discovery_issuer_must_be_the_url_prefix(self):
         # OpenID Connect Discovery 1.0 section 4.3.
         FakeIdP.routes['/tenant' + WELL_KNOWN] = FakeIdP.routes[WELL_KNOWN]
-        self.idp['oidc_discovery_url'] = self.base + '/tenant' + WELL_KNOWN
+        self.idp = self.idp.replace(
+            oidc_discovery_url=self.base + '/tenant' + WELL_KNOWN)
         self.assertRaises(metadata.IssuerMismatch, metadata.discovery,
                           self.idp)
 
@@ -188,20 +189,19 @@ class MetadataTest(testtools.TestCase):
         pem = self.key_b.public_key().public_bytes(
             serialization.Encoding.PEM,
             serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-        idp = {'id': 'static', 'bound_issuer': self.base,
-               'oidc_discovery_url': None, 'jwks_url': None,
-               'jwt_validation_pubkeys': [pem]}
+        idp = records.IdentityProvider(id='static', bound_issuer=self.base,
+                                       jwt_validation_pubkeys=(pem,))
         token = jwt.encode({'iss': self.base, 'aud': 'keystone',
                             'exp': int(time.time()) + 60}, self.key_b,
                            algorithm='RS256')
         metadata.verify_token(idp, token, ['keystone'])
         self.assertRaises(metadata.MetadataError, metadata.signing_keys,
-                          dict(idp, jwt_validation_pubkeys=None))
+                          idp.replace(jwt_validation_pubkeys=None))
 
     def test_failed_fetch_is_not_repeated_at_once(self):
         # An IdP whose keys cannot be fetched: refused logins must not cost
         # an outbound fetch each.
-        self.idp['jwks_url'] = self.base + '/jwks'
+        self.idp = self.idp.replace(jwks_url=self.base + '/jwks')
         hits = []
         FakeIdP.routes['/jwks'] = (500, lambda: hits.append(1) or b'{}')
         for _ in range(5):
