@@ -3,6 +3,8 @@
 # http://127.0.0.1:5000 on an embedded SQLite database, bootstrapped, in the
 # foreground (Ctrl-C stops it). Arguments go to keystone-ng-devserver, e.g.
 #   tools/devserver.sh --port 5001 --state-dir /tmp/ks
+#   tools/devserver.sh --config-file dev.conf   (keystone.conf options of
+#                                                your own, kept in .state)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)

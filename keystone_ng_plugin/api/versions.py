@@ -18,6 +18,7 @@ import flask
 from keystone.api import discovery as ks_discovery
 from keystone.server import flask as ks_flask
 
+from keystone_ng_plugin import api as apis
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import openapi
@@ -30,9 +31,7 @@ TAGS = ('version',)
 
 @functools.lru_cache(maxsize=1)
 def _routes():
-    # Local import: the server module discovers this module's APIs.
-    from keystone_ng_plugin.server import app as server
-    return tuple(route for api in server.api_classes()
+    return tuple(route for api in apis.api_classes()
                  for route in api.routes())
 
 

@@ -9,3 +9,16 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+"""The plugin's console commands.
+
+Importing keystone's command line (through oslo.service) warns that
+eventlet is deprecated, on every run of every command: noise in an
+operator's terminal about a library the operator cannot change. Hidden
+here, before any command module imports keystone, as the dev server hides
+it (``deployment.QUIET_WARNINGS``); other warnings still show.
+"""
+
+import warnings
+
+warnings.filterwarnings('ignore',
+                        module=r'oslo_service\.backend\._eventlet(\..*)?$')

@@ -23,16 +23,14 @@ import sys
 from keystone.cmd import cli as ks_cli
 from oslo_log import log
 
+from keystone_ng_plugin.api import versions
+from keystone_ng_plugin.common import ceremony
+from keystone_ng_plugin.common import openapi
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
+from keystone_ng_plugin.db import migration
 
 LOG = log.getLogger(__name__)
 CONF = ks_cli.CONF
-
-
-def _ng_migration():
-    # Imported late: importing it needs keystone's config to be set up.
-    from keystone_ng_plugin.db import migration
-    return migration
 
 
 class DbSync(ks_cli.DbSync):
@@ -40,7 +38,6 @@ class DbSync(ks_cli.DbSync):
 
     @staticmethod
     def main():
-        migration = _ng_migration()
         if CONF.command.check:
             status = None
             try:
@@ -66,7 +63,7 @@ class DbVersion(ks_cli.DbVersion):
     def main():
         ks_cli.DbVersion.main()
         print('keystone_ng_plugin: %s' % (
-            ','.join(_ng_migration().current()) or 'None'))
+            ','.join(migration.current()) or 'None'))
 
 
 class NgDbSync(ks_cli.BaseApp):
@@ -76,7 +73,7 @@ class NgDbSync(ks_cli.BaseApp):
 
     @staticmethod
     def main():
-        print(','.join(_ng_migration().upgrade()))
+        print(','.join(migration.upgrade()))
 
 
 class NgDbVersion(ks_cli.BaseApp):
@@ -86,7 +83,6 @@ class NgDbVersion(ks_cli.BaseApp):
 
     @staticmethod
     def main():
-        migration = _ng_migration()
         print('current: %s heads: %s' % (
             ','.join(migration.current()) or 'None',
             ','.join(migration.heads())))
@@ -106,8 +102,6 @@ class OpenAPI(ks_cli.BaseApp):
 
     @staticmethod
     def main():
-        from keystone_ng_plugin.api import versions
-        from keystone_ng_plugin.common import openapi
         document = versions.openapi_document()
         if CONF.command.format == 'json':
             print(json.dumps(document, indent=2, sort_keys=False))
@@ -122,7 +116,6 @@ class PurgeExpired(ks_cli.BaseApp):
 
     @staticmethod
     def main():
-        from keystone_ng_plugin.common import ceremony
         print('purged %d expired ceremonies' % ceremony.purge_expired())
 
 

@@ -64,13 +64,6 @@ from keystone_ng_plugin.token import restricted
 CONF = keystone_ng_plugin.conf.CONF
 LOG = log.getLogger(__name__)
 
-# The typed errors, for the flows.
-LoginError = errors.LoginError
-LoginRefused = errors.LoginRefused
-IdpDisabled = errors.IdpDisabled
-NoMapping = errors.NoMapping
-IdpUnavailable = errors.IdpUnavailable
-
 
 class IdentityProviderUnavailable(exception.Error):
     """The identity provider could not be reached or misbehaved."""
@@ -168,7 +161,7 @@ def attempt(endpoint: Endpoint, idp_id: ty.Optional[str] = None,
         yield current
     except errors.LoginError as exc:
         current.audit(taxonomy.OUTCOME_FAILURE)
-        raise endpoint.keystone_error(exc) from exc
+        raise endpoint.keystone_error(exc) from None
     except exception.NotFound:
         raise
     except exception.Error as exc:
@@ -224,10 +217,8 @@ def select_mapping(idp: records.IdentityProvider, mapping_type: str,
     Raises:
         NoMapping: none named, none of that name or type, or disabled.
     """
-    manager = mapping_core.get_manager()
     if mapping_id and not name:
-        found = next((m for m in manager.of_idp_for_login(idp.id)
-                      if m.id == mapping_id), None)
+        found = _mapping_by_id(idp, mapping_id)
         name = mapping_id
     else:
         name = name or idp.default_mapping_name
@@ -235,7 +226,7 @@ def select_mapping(idp: records.IdentityProvider, mapping_type: str,
             raise errors.NoMapping(
                 'no mapping_name given and the identity provider has no '
                 'default_mapping_name')
-        found = manager.find_for_login(idp.id, name)
+        found = mapping_core.get_manager().find_for_login(idp.id, name)
     if found is None or found.type != mapping_type:
         raise errors.NoMapping('identity provider has no %s mapping %s' % (
             mapping_type, name))
@@ -244,11 +235,16 @@ def select_mapping(idp: records.IdentityProvider, mapping_type: str,
     return found
 
 
+def _mapping_by_id(idp: records.IdentityProvider,
+                   mapping_id: str) -> ty.Optional[records.Mapping]:
+    return next((m for m in mapping_core.get_manager().of_idp_for_login(
+        idp.id) if m.id == mapping_id), None)
+
+
 def mapping_of(idp: records.IdentityProvider,
                mapping_id: str) -> records.Mapping:
     """The mapping a login started with (LoginRefused when it is gone)."""
-    found = next((m for m in mapping_core.get_manager().of_idp_for_login(
-        idp.id) if m.id == mapping_id), None)
+    found = _mapping_by_id(idp, mapping_id)
     if found is None:
         raise errors.LoginRefused('the mapping of this login was deleted')
     return found

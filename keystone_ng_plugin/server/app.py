@@ -22,10 +22,10 @@ import contextlib
 import sys
 
 from oslo_log import log
-import stevedore
 
 from keystone.server.flask import core as flask_core
 
+from keystone_ng_plugin import api as apis
 from keystone_ng_plugin.common import compat
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import errors
@@ -41,32 +41,13 @@ from keystone_ng_plugin.service_account import subsystem as service_account
 from keystone_ng_plugin.token import subsystem as token
 
 LOG = log.getLogger(__name__)
-API_NAMESPACE = 'keystone_ng_plugin.api'
+API_NAMESPACE = apis.NAMESPACE
 # Each subsystem's setup(app), in this order (the composition root: the
 # only place that knows them all).
 SUBSYSTEMS = (token, restriction, service_account, passkey, federation)
-
-
-def load_api_modules():
-    """The API modules registered in the ``keystone_ng_plugin.api`` namespace.
-
-    Returns:
-        The modules, sorted by entry point name; each has an ``APIs`` tuple
-        of :class:`keystone_ng_plugin.common.api.V4APIBase` subclasses.
-    """
-    manager = stevedore.ExtensionManager(
-        API_NAMESPACE, invoke_on_load=False,
-        on_load_failure_callback=_raise_load_failure)
-    return [ext.plugin for ext in sorted(manager, key=lambda e: e.name)]
-
-
-def _raise_load_failure(manager, entrypoint, exc):
-    raise exc
-
-
-def api_classes():
-    """Every V4 API class the plugin serves, in registration order."""
-    return [api for module in load_api_modules() for api in module.APIs]
+# (kept for callers of the server module)
+load_api_modules = apis.load_api_modules
+api_classes = apis.api_classes
 
 
 def install(app):
@@ -82,7 +63,7 @@ def install(app):
         return app
     compat.check()
     policy.install()
-    for module in load_api_modules():
+    for module in apis.load_api_modules():
         for api in module.APIs:
             api.instantiate_and_register_to_app(app)
     json_body.install(app)

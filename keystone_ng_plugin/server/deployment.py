@@ -34,6 +34,8 @@ import urllib.request
 
 from keystone.conf import constants as ks_constants
 
+from keystone_ng_plugin.auth import methods
+
 DEFAULT_PORT = 5000
 ADMIN_USER = 'admin'
 ADMIN_PROJECT = 'admin'
@@ -44,7 +46,7 @@ REGION = 'RegionOne'
 # over this order.
 KEYSTONE_AUTH_METHODS = list(ks_constants._DEFAULT_AUTH_METHODS)
 # The plugin's auth methods, in the order they must be appended.
-PLUGIN_AUTH_METHODS: list[str] = ['passkey']
+PLUGIN_AUTH_METHODS: list[str] = list(methods.PRIMARY)
 
 
 # keystone's imports warn that eventlet (through oslo.service) and a few
@@ -176,7 +178,7 @@ class Deployment:
             'auth': {
                 'methods': ','.join(
                     KEYSTONE_AUTH_METHODS + PLUGIN_AUTH_METHODS),
-                'token': 'ngrestricted',
+                'token': methods.RESTRICTED_TOKEN_DRIVER,
             },
             'oslo_policy': {'policy_file': self.path('policy.yaml')},
             # Browsers allow WebAuthn on http only for localhost: the

@@ -14,9 +14,16 @@
 Sets up (idempotently) a deployment in a state directory and serves it in
 the foreground until interrupted. Not for production: one host, SQLite by
 default, gunicorn with sync workers.
+
+``--config-file FILE`` (repeatable, later files win) adds keystone.conf
+options of the developer's own, applied after the generated ones. They are
+kept in the state directory (``operator.conf``) and apply to later runs
+without the option too; giving ``--config-file`` again replaces them, and
+deleting ``operator.conf`` drops them.
 """
 
 import argparse
+import configparser
 import os
 import shutil
 import signal
@@ -47,7 +54,44 @@ def parse_args(argv=None):
     parser.add_argument('--admin-password',
                         help='password of the bootstrap admin (default: '
                              'generated once and kept in the state dir)')
+    parser.add_argument('--config-file', action='append', default=[],
+                        metavar='FILE', dest='config_files',
+                        help='keystone.conf options of your own, applied '
+                             'after the generated ones (repeatable, later '
+                             'files win; kept in the state dir for later '
+                             'runs)')
     return parser.parse_args(argv)
+
+
+OPERATOR_CONFIG = 'operator.conf'
+# No section of keystone.conf is called this: [DEFAULT] stays a section.
+_NO_DEFAULTS = '\0 none'
+
+
+class ConfigFileError(Exception):
+    """A --config-file that cannot be read."""
+
+
+def operator_config(state_dir: str, files=()) -> dict:
+    """The developer's options, {section: {option: value}}: read from
+    ``files`` (and kept in the state dir), else the ones kept there."""
+    parser = configparser.ConfigParser(interpolation=None,
+                                       default_section=_NO_DEFAULTS)
+    saved = os.path.join(state_dir, OPERATOR_CONFIG)
+    if files:
+        for name in files:
+            try:
+                with open(name) as f:
+                    parser.read_file(f)
+            except (OSError, configparser.Error) as exc:
+                raise ConfigFileError('%s: %s' % (name, exc))
+        os.makedirs(state_dir, exist_ok=True)
+        with open(saved, 'w') as f:
+            parser.write(f)
+    elif os.path.exists(saved):
+        parser.read(saved)
+    return {section: dict(parser.items(section, raw=True))
+            for section in parser.sections()}
 
 
 def _openstack_cli() -> str:
@@ -97,10 +141,20 @@ def banner(dep: deployment.Deployment) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    try:
+        extra = operator_config(args.state_dir, args.config_files)
+    except ConfigFileError as exc:
+        print('keystone-ng-devserver: %s' % exc, file=sys.stderr)
+        return 2
     dep = deployment.Deployment(
         state_dir=args.state_dir, database_url=args.database_url,
         host=args.host, port=args.port, workers=args.workers,
-        admin_password=args.admin_password)
+        admin_password=args.admin_password, extra_config=extra)
+    if extra:
+        print('Your options (%s): %s' % (
+            os.path.join(dep.state_dir, OPERATOR_CONFIG),
+            ', '.join('[%s] %s' % (section, ', '.join(options))
+                      for section, options in extra.items())), flush=True)
     print('Setting up %s ...' % dep.state_dir, flush=True)
     try:
         dep.setup()

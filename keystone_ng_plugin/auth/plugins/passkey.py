@@ -24,11 +24,12 @@ from keystone.auth.plugins import base
 from keystone.auth.plugins import core as auth_core
 from keystone.common.validation import validators
 
+from keystone_ng_plugin.auth import methods
 from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin.passkey import schema
 
-METHOD_NAME = 'passkey'
+METHOD_NAME = methods.PASSKEY
 # Built once: constructing a JSON schema validator costs more than using it.
 _PAYLOAD_VALIDATOR = validators.SchemaValidator(schema.auth_method_payload)
 

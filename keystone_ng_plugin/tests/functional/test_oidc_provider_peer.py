@@ -17,6 +17,7 @@ import pytest
 from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import metadata
+from keystone_ng_plugin.federation import records
 
 
 @pytest.fixture
@@ -25,9 +26,9 @@ def idp(oidc_provider):
     conf.setUp()
     conf.config(group='ng_federation', allow_insecure_loopback=True)
     metadata.forget()
-    yield {'id': 'peer', 'bound_issuer': oidc_provider.issuer,
-           'oidc_discovery_url': oidc_provider.discovery_url,
-           'jwks_url': None, 'jwt_validation_pubkeys': None}
+    yield records.IdentityProvider(
+        id='peer', bound_issuer=oidc_provider.issuer,
+        oidc_discovery_url=oidc_provider.discovery_url)
     metadata.forget()
     conf.cleanUp()
 
@@ -52,5 +53,5 @@ def test_workload_jwt_verifies_with_audience(idp, oidc_provider):
 def test_wrong_issuer_binding_refused(idp, oidc_provider):
     token = oidc_provider.client_credentials()
     with pytest.raises(metadata.MetadataError):
-        metadata.verify_token(dict(idp, bound_issuer='https://elsewhere'),
+        metadata.verify_token(idp.replace(bound_issuer='https://elsewhere'),
                               token, ['keystone'])

@@ -109,3 +109,35 @@ class DeploymentTest(testtools.TestCase):
                           args.database_url, args.workers,
                           args.admin_password))
         self.assertEqual(5000, devserver.parse_args([]).port)
+        self.assertEqual([], devserver.parse_args([]).config_files)
+
+    def test_devserver_takes_operator_config_and_keeps_it(self):
+        first = os.path.join(self.state, 'a.conf')
+        second = os.path.join(self.state, 'b.conf')
+        with open(first, 'w') as f:
+            f.write('[DEFAULT]\ndebug = true\n[ng_federation]\n'
+                    'allow_insecure_loopback = true\n[token]\n'
+                    'expiration = 600\n')
+        with open(second, 'w') as f:
+            f.write('[token]\nexpiration = 900\n')
+        args = devserver.parse_args(['--config-file', first,
+                                     '--config-file', second])
+        self.assertEqual([first, second], args.config_files)
+        state = os.path.join(self.state, 'state')
+        extra = devserver.operator_config(state, args.config_files)
+        self.assertEqual({'DEFAULT': {'debug': 'true'},
+                          'ng_federation': {
+                              'allow_insecure_loopback': 'true'},
+                          'token': {'expiration': '900'}}, extra)
+        # written after the generated options
+        config = deployment.Deployment(state_dir=state,
+                                       extra_config=extra).config()
+        self.assertEqual('900', config['token']['expiration'])
+        self.assertEqual('ngfernet', config['token']['provider'])
+        self.assertEqual('true', config['DEFAULT']['debug'])
+        self.assertTrue(config['DEFAULT']['log_file'])
+        # a restart without --config-file keeps them
+        self.assertEqual(extra, devserver.operator_config(state))
+        self.assertRaises(devserver.ConfigFileError,
+                          devserver.operator_config, state,
+                          [os.path.join(self.state, 'missing.conf')])

@@ -34,13 +34,8 @@ def _nested(depth):
 
 class EdgeTest(base.TestCase):
 
-    def call(self, method, path, status, **kwargs):
-        with self.test_client() as c:
-            return getattr(c, method)(path, expected_status_code=status,
-                                      **kwargs)
-
     def assert_refused(self, method, path, **kwargs):
-        r = self.call(method, path, BAD, **kwargs)
+        r = self.call(method, path, status=BAD, **kwargs)
         self.assertEqual({'code', 'title', 'message'}, set(r.json['error']))
         self.assertEqual(400, r.json['error']['code'])
         return r
@@ -70,7 +65,7 @@ class EdgeTest(base.TestCase):
                     headers={'Content-Type': 'application/json',
                              'X-Auth-Token': token})
         # keystone's own nesting is far below the limit
-        self.call('post', '/v3/projects', http.client.BAD_REQUEST,
+        self.call('post', '/v3/projects', status=http.client.BAD_REQUEST,
                   data=_nested(8),
                   headers={'Content-Type': 'application/json',
                            'X-Auth-Token': token})
@@ -97,9 +92,9 @@ class EdgeTest(base.TestCase):
 
     def test_clean_requests_pass(self):
         self.call('get', '/v4/federation/mappings?idp_id=caf%C3%A9',
-                  http.client.OK,
-                  headers={'X-Auth-Token': self.admin_token()})
-        self.call('post', '/v4/auth/passkey/start', http.client.CREATED,
+                  self.admin_token(), http.client.OK)
+        self.call('post', '/v4/auth/passkey/start',
+                  status=http.client.CREATED,
                   json={'passkey': {'user_id': 'caf\u00e9 \U0001f511'}})
 
     def test_database_outage_is_503_with_retry_after(self):
@@ -110,8 +105,7 @@ class EdgeTest(base.TestCase):
                 federation.IdentityProviderManager, 'list',
                 side_effect=db_exception.DBConnectionError('gone')):
             r = self.call('get', '/v4/federation/identity_providers',
-                          http.client.SERVICE_UNAVAILABLE,
-                          headers={'X-Auth-Token': token})
+                          token, http.client.SERVICE_UNAVAILABLE)
         self.assertEqual('7', r.headers['Retry-After'])
         self.assertEqual(503, r.json['error']['code'])
 
@@ -127,10 +121,9 @@ class EdgeTest(base.TestCase):
         logger = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
         token = self.admin_token()
         for _ in range(3):
-            self.call('post', '/v4/tokens/restrictions', BAD,
+            self.call('post', '/v4/tokens/restrictions', token, BAD,
                       json={'restriction': {'domain_id': 'nope',
-                                            'roles': [{'name': 'x'}]}},
-                      headers={'X-Auth-Token': token})
+                                            'roles': [{'name': 'x'}]}})
         self.assertNotIn('Traceback', logger.output)
         self.assertEqual(3, logger.output.count('POST /v4/tokens/'
                                                 'restrictions: 400'))
@@ -147,7 +140,6 @@ class EdgeTest(base.TestCase):
         token = self.admin_token()
         for url in ('http://[', 'https://[1.2.3]/x', 'https://h:99999/',
                     'https://a b'):
-            self.call('post', '/v4/federation/identity_providers', BAD,
-                      json={'identity_provider': {
-                          'name': 'x', 'oidc_discovery_url': url}},
-                      headers={'X-Auth-Token': token})
+            self.call('post', '/v4/federation/identity_providers', token,
+                      BAD, json={'identity_provider': {
+                          'name': 'x', 'oidc_discovery_url': url}})

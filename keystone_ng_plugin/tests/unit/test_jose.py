@@ -17,9 +17,7 @@ import hmac
 import json
 import time
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives import serialization
 import jwt
 from hypothesis import given
@@ -28,6 +26,7 @@ from hypothesis import strategies as st
 import testtools
 
 from keystone_ng_plugin.common import jose
+from keystone_ng_plugin.tests import jwtissuer
 
 ISSUER = 'https://idp.example'
 
@@ -46,16 +45,10 @@ class VerifyJWTTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.rsa = rsa.generate_private_key(public_exponent=65537,
-                                            key_size=2048)
-        self.ec = ec.generate_private_key(ec.SECP256R1())
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(
-            self.rsa.public_key()))
-        jwk.update(kid='rsa-1', alg='RS256', use='sig')
-        ec_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(
-            self.ec.public_key()))
-        ec_jwk.update(kid='ec-1', alg='ES256')
-        self.jwks = {'keys': [jwk, ec_jwk]}
+        issuer = jwtissuer.JWTIssuer(ISSUER, kid='rsa-1')
+        self.rsa, self.ec = issuer.key, issuer.ec_key
+        self.jwks = {'keys': [issuer.jwk(),
+                              issuer.jwk(self.ec, 'ec-1', 'ES256')]}
         self.keys = jose.keys_from_jwks(self.jwks)
 
     def token(self, key=None, alg='RS256', kid='rsa-1', **claims):
@@ -130,8 +123,7 @@ class VerifyJWTTest(testtools.TestCase):
     def test_unknown_kid_and_foreign_key(self):
         self.assertRaises(jose.UnknownKey, self.verify,
                           self.token(kid='rotated-away'))
-        other = rsa.generate_private_key(public_exponent=65537,
-                                         key_size=2048)
+        other = jwtissuer.rsa_key('untrusted')
         self.assertRaises(jose.InvalidJWT, self.verify,
                           self.token(key=other))
         self.assertRaises(jose.InvalidJWT, self.verify,
@@ -179,9 +171,8 @@ JSON = st.recursive(
         st.text(max_size=20), inner, max_size=4), max_leaves=20)
 
 
-_SIGNER = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-_SIGNER_JWK = dict(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(
-    _SIGNER.public_key())), kid='signer', alg='RS256')
+_SIGNER = jwtissuer.rsa_key('signer')
+_SIGNER_JWK = jwtissuer.JWTIssuer(key_name='signer').jwk(kid='signer')
 
 
 class JWTPropertiesTest(testtools.TestCase):

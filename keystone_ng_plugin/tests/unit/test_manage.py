@@ -48,3 +48,12 @@ class ManageTest(testtools.TestCase):
                              env=dict(os.environ,
                                       PYTHONWARNINGS='ignore')).stdout
         self.assertEqual(versions.openapi_document(), yaml.safe_load(out))
+
+    def test_no_eventlet_deprecation_noise(self):
+        tool = os.path.join(os.path.dirname(sys.executable),
+                            'keystone-ng-manage')
+        env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
+        run = subprocess.run([tool, '--help'], capture_output=True,
+                             text=True, check=True, env=env)
+        self.assertIn('usage: keystone-ng-manage', run.stdout)
+        self.assertNotIn('Eventlet is deprecated', run.stderr)

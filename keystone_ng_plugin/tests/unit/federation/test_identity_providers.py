@@ -28,17 +28,12 @@ URL = '/v4/federation/identity_providers'
 SECRET = 'very-secret-client-secret'
 
 
-class IdentityProviderTest(base.TestCase):
+class IdentityProviderTestCase(base.TestCase):
+    """Identity providers over the API (no tests of its own)."""
 
     def setUp(self):
         super().setUp()
         self.admin = self.admin_token()
-
-    def _call(self, method, path, token, status, body=None):
-        with self.test_client() as c:
-            return getattr(c, method)(
-                path, json=body, headers={'X-Auth-Token': token},
-                expected_status_code=status)
 
     def create(self, token=None, status=http.client.CREATED, **fields):
         ref = {'name': 'idp-%s' % unit.uuid.uuid4().hex[:8],
@@ -50,8 +45,8 @@ class IdentityProviderTest(base.TestCase):
                'oidc_scopes': ['openid', 'profile'],
                'allowed_redirect_uris': ['https://dashboard.example/cb']}
         ref.update(fields)
-        r = self._call('post', URL, token or self.admin, status,
-                       {'identity_provider': ref})
+        r = self.call('post', URL, token or self.admin, status,
+                      {'identity_provider': ref})
         return r.json.get('identity_provider') if r.json else r
 
     def _domain_token(self, role, domain_id=None):
@@ -68,13 +63,16 @@ class IdentityProviderTest(base.TestCase):
         PROVIDERS.resource_api.create_domain(domain['id'], domain)
         return domain['id']
 
+
+class IdentityProviderTest(IdentityProviderTestCase):
+
     def test_create_show_and_secret_never_returned(self):
         idp = self.create(domain_id=self.domain_id)
         self.assertNotIn('oidc_client_secret', idp)
         self.assertTrue(idp['enabled'])
         self.assertEqual(['openid', 'profile'], idp['oidc_scopes'])
-        shown = self._call('get', URL + '/' + idp['id'], self.admin,
-                           http.client.OK)
+        shown = self.call('get', URL + '/' + idp['id'], self.admin,
+                          http.client.OK)
         self.assertEqual(idp, shown.json['identity_provider'])
         self.assertNotIn(SECRET, shown.data.decode())
 
@@ -85,8 +83,8 @@ class IdentityProviderTest(base.TestCase):
             self.assertNotIn(SECRET, row.oidc_client_secret)
             self.assertTrue(row.oidc_client_secret_key_hash)
         self.assertEqual(SECRET, core.get_manager().client_secret(idp['id']))
-        self._call('put', URL + '/' + idp['id'], self.admin, http.client.OK,
-                   {'identity_provider': {'oidc_client_secret': None}})
+        self.call('put', URL + '/' + idp['id'], self.admin, http.client.OK,
+                  {'identity_provider': {'oidc_client_secret': None}})
         self.assertIsNone(core.get_manager().client_secret(idp['id']))
 
     def test_v3_identity_provider_follows(self):
@@ -95,28 +93,28 @@ class IdentityProviderTest(base.TestCase):
         self.assertEqual(idp['name'], v3['description'])
         self.assertEqual(self.domain_id, v3['domain_id'])
         self.assertEqual([idp['bound_issuer']], v3['remote_ids'])
-        self._call('get', '/v3/OS-FEDERATION/identity_providers/' +
-                   idp['id'], self.admin, http.client.OK)
-        self._call('put', URL + '/' + idp['id'], self.admin, http.client.OK,
-                   {'identity_provider': {'name': 'renamed',
-                                          'enabled': False}})
+        self.call('get', '/v3/OS-FEDERATION/identity_providers/' +
+                  idp['id'], self.admin, http.client.OK)
+        self.call('put', URL + '/' + idp['id'], self.admin, http.client.OK,
+                  {'identity_provider': {'name': 'renamed',
+                                         'enabled': False}})
         v3 = PROVIDERS.federation_api.get_idp(idp['id'])
         self.assertEqual(('renamed', False), (v3['description'],
                                               v3['enabled']))
-        self._call('delete', URL + '/' + idp['id'], self.admin,
-                   http.client.NO_CONTENT)
+        self.call('delete', URL + '/' + idp['id'], self.admin,
+                  http.client.NO_CONTENT)
         self.assertRaises(Exception, PROVIDERS.federation_api.get_idp,
                           idp['id'])
-        self._call('get', URL + '/' + idp['id'], self.admin,
-                   http.client.NOT_FOUND)
+        self.call('get', URL + '/' + idp['id'], self.admin,
+                  http.client.NOT_FOUND)
 
     def test_global_idp_takes_its_generated_domain_along(self):
         idp = self.create()
         domain_id = PROVIDERS.federation_api.get_idp(idp['id'])['domain_id']
         group = PROVIDERS.identity_api.create_group(
             {'name': 'made-by-a-login', 'domain_id': domain_id})
-        self._call('delete', URL + '/' + idp['id'], self.admin,
-                   http.client.NO_CONTENT)
+        self.call('delete', URL + '/' + idp['id'], self.admin,
+                  http.client.NO_CONTENT)
         self.assertRaises(exception.DomainNotFound,
                           PROVIDERS.resource_api.get_domain, domain_id)
         self.assertRaises(exception.GroupNotFound,
@@ -127,16 +125,16 @@ class IdentityProviderTest(base.TestCase):
         domain_id = PROVIDERS.federation_api.get_idp(idp['id'])['domain_id']
         project = unit.new_project_ref(domain_id=domain_id)
         PROVIDERS.resource_api.create_project(project['id'], project)
-        self._call('delete', URL + '/' + idp['id'], self.admin,
-                   http.client.NO_CONTENT)
+        self.call('delete', URL + '/' + idp['id'], self.admin,
+                  http.client.NO_CONTENT)
         self.assertFalse(
             PROVIDERS.resource_api.get_domain(domain_id)['enabled'])
         PROVIDERS.resource_api.get_project(project['id'])
 
     def test_a_domain_idp_leaves_its_domain_alone(self):
         idp = self.create(domain_id=self.domain_id)
-        self._call('delete', URL + '/' + idp['id'], self.admin,
-                   http.client.NO_CONTENT)
+        self.call('delete', URL + '/' + idp['id'], self.admin,
+                  http.client.NO_CONTENT)
         self.assertTrue(
             PROVIDERS.resource_api.get_domain(self.domain_id)['enabled'])
 
@@ -160,12 +158,12 @@ class IdentityProviderTest(base.TestCase):
                     {'name': 'x', 'oidc_scopes': 'openid'},
                     {'name': 'x', 'domain_id': 'no-such-domain'},
                     {'name': 'x' * 256}):
-            self._call('post', URL, self.admin, http.client.BAD_REQUEST,
-                       {'identity_provider': bad})
+            self.call('post', URL, self.admin, http.client.BAD_REQUEST,
+                      {'identity_provider': bad})
         idp = self.create()
-        self._call('put', URL + '/' + idp['id'], self.admin,
-                   http.client.BAD_REQUEST,
-                   {'identity_provider': {'domain_id': self.domain_id}})
+        self.call('put', URL + '/' + idp['id'], self.admin,
+                  http.client.BAD_REQUEST,
+                  {'identity_provider': {'domain_id': self.domain_id}})
 
     def test_list_visibility(self):
         global_idp = self.create()
@@ -175,30 +173,30 @@ class IdentityProviderTest(base.TestCase):
         def ids(response):
             return {i['id'] for i in response.json['identity_providers']}
 
-        everything = ids(self._call('get', URL, self.admin, http.client.OK))
+        everything = ids(self.call('get', URL, self.admin, http.client.OK))
         self.assertTrue({global_idp['id'], mine['id'],
                          theirs['id']} <= everything)
         reader = self._domain_token('reader')
-        seen = ids(self._call('get', URL, reader, http.client.OK))
+        seen = ids(self.call('get', URL, reader, http.client.OK))
         self.assertIn(global_idp['id'], seen)
         self.assertIn(mine['id'], seen)
         self.assertNotIn(theirs['id'], seen)
-        self._call('get', URL + '/' + theirs['id'], reader,
-                   http.client.FORBIDDEN)
-        filtered = ids(self._call('get', URL + '?name=' + mine['name'],
-                                  self.admin, http.client.OK))
+        self.call('get', URL + '/' + theirs['id'], reader,
+                  http.client.FORBIDDEN)
+        filtered = ids(self.call('get', URL + '?name=' + mine['name'],
+                                 self.admin, http.client.OK))
         self.assertEqual({mine['id']}, filtered)
 
     def test_domain_manager_manages_only_their_domain(self):
         manager = self._domain_token('manager')
         idp = self.create(token=manager, domain_id=self.domain_id)
-        self._call('put', URL + '/' + idp['id'], manager, http.client.OK,
-                   {'identity_provider': {'enabled': False}})
+        self.call('put', URL + '/' + idp['id'], manager, http.client.OK,
+                  {'identity_provider': {'enabled': False}})
         self.create(token=manager, status=http.client.FORBIDDEN)
         self.create(token=manager, domain_id=self._other_domain(),
                     status=http.client.FORBIDDEN)
-        self._call('delete', URL + '/' + idp['id'], manager,
-                   http.client.NO_CONTENT)
+        self.call('delete', URL + '/' + idp['id'], manager,
+                  http.client.NO_CONTENT)
 
     def test_member_and_reader_cannot_create(self):
         reader = self._domain_token('reader')

@@ -24,8 +24,8 @@ URL = '/v4/federation/mappings'
 BAD = http.client.BAD_REQUEST
 
 
-class MappingTest(test_identity_providers.IdentityProviderTest):
-    """Reuses the IdP helpers (and runs the IdP tests' setup)."""
+class MappingTest(test_identity_providers.IdentityProviderTestCase):
+    """Mappings (IdPs made with the IdP tests' helpers)."""
 
     def setUp(self):
         super().setUp()
@@ -37,32 +37,32 @@ class MappingTest(test_identity_providers.IdentityProviderTest):
                'idp_id': self.idp['id'], 'user_id_claim': 'sub',
                'user_name_claim': 'preferred_username'}
         ref.update(fields)
-        r = self._call('post', URL, token or self.admin, status,
-                       {'mapping': ref})
+        r = self.call('post', URL, token or self.admin, status,
+                      {'mapping': ref})
         return r.json.get('mapping') if r.json else r
 
     def test_create_show_update_delete(self):
         m = self.mapping(groups_claim='groups', oidc_scopes=['openid'])
         self.assertEqual(('oidc', True, self.domain_id),
                          (m['type'], m['enabled'], m['domain_id']))
-        shown = self._call('get', URL + '/' + m['id'], self.admin,
-                           http.client.OK).json['mapping']
+        shown = self.call('get', URL + '/' + m['id'], self.admin,
+                          http.client.OK).json['mapping']
         self.assertEqual(m, shown)
-        r = self._call('put', URL + '/' + m['id'], self.admin,
-                       http.client.OK,
-                       {'mapping': {'groups_claim': None, 'enabled': False}})
+        r = self.call('put', URL + '/' + m['id'], self.admin,
+                      http.client.OK,
+                      {'mapping': {'groups_claim': None, 'enabled': False}})
         self.assertEqual((None, False), (r.json['mapping']['groups_claim'],
                                          r.json['mapping']['enabled']))
-        self._call('delete', URL + '/' + m['id'], self.admin,
-                   http.client.NO_CONTENT)
-        self._call('get', URL + '/' + m['id'], self.admin,
-                   http.client.NOT_FOUND)
+        self.call('delete', URL + '/' + m['id'], self.admin,
+                  http.client.NO_CONTENT)
+        self.call('get', URL + '/' + m['id'], self.admin,
+                  http.client.NOT_FOUND)
 
     def test_jwt_mapping_must_bind_its_audience(self):
         self.mapping(type='jwt', status=BAD)
         m = self.mapping(type='jwt', bound_audiences=['keystone'])
-        self._call('put', URL + '/' + m['id'], self.admin, BAD,
-                   {'mapping': {'bound_audiences': None}})
+        self.call('put', URL + '/' + m['id'], self.admin, BAD,
+                  {'mapping': {'bound_audiences': None}})
         self.mapping(type='jwt', bound_claims={'repository': 'org/repo'},
                      status=BAD)
 
@@ -90,7 +90,7 @@ class MappingTest(test_identity_providers.IdentityProviderTest):
         self.mapping(idp_id='nope', status=BAD)
         self.mapping(token_restriction_id='r1', status=BAD)
         self.mapping(service_account_id='s1', status=BAD)
-        self._call('post', URL, self.admin, BAD, {'mapping': {'name': 'x'}})
+        self.call('post', URL, self.admin, BAD, {'mapping': {'name': 'x'}})
 
     def test_names_unique_per_idp(self):
         self.mapping(name='default')
@@ -103,7 +103,7 @@ class MappingTest(test_identity_providers.IdentityProviderTest):
         shared = self.mapping(idp_id=self.global_idp['id'],
                               domain_id_claim='tenant')
         reader = self._domain_token('reader', self._other_domain())
-        seen = {x['id'] for x in self._call(
+        seen = {x['id'] for x in self.call(
             'get', URL, reader, http.client.OK).json['mappings']}
         self.assertIn(shared['id'], seen)
         self.assertNotIn(m['id'], seen)
@@ -114,6 +114,6 @@ class MappingTest(test_identity_providers.IdentityProviderTest):
 
     def test_deleting_the_idp_deletes_its_mappings(self):
         m = self.mapping()
-        self._call('delete', test_identity_providers.URL + '/' +
-                   self.idp['id'], self.admin, http.client.NO_CONTENT)
+        self.call('delete', test_identity_providers.URL + '/' +
+                  self.idp['id'], self.admin, http.client.NO_CONTENT)
         self.assertEqual([], mapping.get_manager().list(idp_id=m['idp_id']))

@@ -18,7 +18,6 @@ import threading
 import time
 from unittest import mock
 
-from cryptography.hazmat.primitives.asymmetric import rsa
 import jwt
 from oslo_config import fixture as config_fixture
 import testtools
@@ -27,14 +26,13 @@ from keystone_ng_plugin.common import jose
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import records
+from keystone_ng_plugin.tests import jwtissuer
 
 CONF = keystone_ng_plugin.conf.CONF
 
 
-def _jwk(key, kid):
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid=kid, alg='RS256', use='sig')
-    return jwk
+def _jwk(issuer, kid):
+    return issuer.jwk(kid=kid)
 
 
 WELL_KNOWN = '/.well-known/openid-configuration'
@@ -81,11 +79,10 @@ class MetadataTest(testtools.TestCase):
         self.addCleanup(self.server.server_close)
         self.addCleanup(self.server.shutdown)
         self.base = 'http://127.0.0.1:%d' % self.server.server_port
-        self.key_a = rsa.generate_private_key(public_exponent=65537,
-                                              key_size=2048)
-        self.key_b = rsa.generate_private_key(public_exponent=65537,
-                                              key_size=2048)
-        self.jwks = {'keys': [_jwk(self.key_a, 'a')]}
+        self.issuer_a = jwtissuer.JWTIssuer(key_name='a')
+        self.issuer_b = jwtissuer.JWTIssuer(key_name='b')
+        self.key_a, self.key_b = self.issuer_a.key, self.issuer_b.key
+        self.jwks = {'keys': [_jwk(self.issuer_a, 'a')]}
         self.fetches = []
 
         def jwks_body():
@@ -173,7 +170,7 @@ class MetadataTest(testtools.TestCase):
         metadata.verify_token(self.idp, self._token(self.key_a, 'a'),
                               ['keystone'])
         # The IdP rotates in key b: one re-fetch picks it up.
-        self.jwks['keys'].append(_jwk(self.key_b, 'b'))
+        self.jwks['keys'].append(_jwk(self.issuer_b, 'b'))
         metadata.verify_token(self.idp, self._token(self.key_b, 'b'),
                               ['keystone'])
         self.assertEqual(2, len(self.fetches))
@@ -185,10 +182,7 @@ class MetadataTest(testtools.TestCase):
         self.assertEqual(2, len(self.fetches))
 
     def test_static_keys_without_jwks(self):
-        from cryptography.hazmat.primitives import serialization
-        pem = self.key_b.public_key().public_bytes(
-            serialization.Encoding.PEM,
-            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        pem = self.issuer_b.pem
         idp = records.IdentityProvider(id='static', bound_issuer=self.base,
                                        jwt_validation_pubkeys=(pem,))
         token = jwt.encode({'iss': self.base, 'aud': 'keystone',

@@ -37,23 +37,14 @@ class PasskeyTestCase(base.TestCase):
         return user
 
     def token_of(self, user):
-        return self.get_requested_token(self.build_authentication_request(
-            user_id=user['id'], password=user['password'],
-            project_id=self.project_id))
+        return self.token_for(user, project_id=self.project_id)
 
     def post(self, path, body, token=None, status=http.client.CREATED,
              headers=None):
-        headers = dict(headers or {})
-        if token:
-            headers['X-Auth-Token'] = token
-        with self.test_client() as c:
-            return c.post(path, json=body, headers=headers,
-                          expected_status_code=status)
+        return self.call('post', path, token, status, body, headers)
 
     def get(self, path, token, status=http.client.OK):
-        with self.test_client() as c:
-            return c.get(path, headers={'X-Auth-Token': token},
-                         expected_status_code=status)
+        return self.call('get', path, token, status)
 
     def register(self, user, token=None, authn=None, description=None):
         """Register a passkey for user through the API; returns it."""

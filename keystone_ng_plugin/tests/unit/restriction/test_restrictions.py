@@ -58,21 +58,6 @@ class RestrictionTestCase(base.TestCase):
         PROVIDERS.assignment_api.add_role_to_user_and_project(
             self.alice['id'], other['id'], self.member['id'])
 
-    def call(self, method, path, token, status, body=None, headers=None):
-        headers = dict(headers or {})
-        if token:
-            headers['X-Auth-Token'] = token
-        with self.test_client() as c:
-            return getattr(c, method)(path, json=body, headers=headers,
-                                      expected_status_code=status)
-
-    def token_for(self, user, project_id=None, domain_id=None):
-        r = self.call('post', '/v3/auth/tokens', None, CREATED, {
-            'auth': self.build_authentication_request(
-                user_id=user['id'], password=user['password'],
-                project_id=project_id, domain_id=domain_id)['auth']})
-        return r.headers['X-Subject-Token']
-
     def create(self, token=None, status=CREATED, **fields):
         ref = {'domain_id': self.domain_id, 'roles': [{'name': 'reader'}]}
         ref.update(fields)

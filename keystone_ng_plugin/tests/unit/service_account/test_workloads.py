@@ -11,21 +11,14 @@
 # under the License.
 """Service accounts and JWT login, in process (static IdP keys)."""
 
-import base64
-import hashlib
-import hmac
-import json
 import time
-
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives import serialization
-import jwt
 
 from keystone.common import provider_api
 from keystone import notifications
 from keystone.tests import unit
 
-from keystone_ng_plugin.tests.unit.restriction import test_restrictions
+from keystone_ng_plugin.tests import jwtissuer
+from keystone_ng_plugin.tests.unit import base
 
 PROVIDERS = provider_api.ProviderAPIs
 SA_URL = '/v4/service_accounts'
@@ -36,19 +29,9 @@ OK, CREATED, NO_CONTENT, BAD, UNAUTHORIZED, FORBIDDEN, NOT_FOUND = (
     200, 201, 204, 400, 401, 403, 404)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
-
-
-class WorkloadTestCase(test_restrictions.RestrictionTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.key = rsa.generate_private_key(public_exponent=65537,
-                                            key_size=2048)
-        self.pem = self.key.public_key().public_bytes(
-            serialization.Encoding.PEM,
-            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+class ServiceAccountHelpers:
+    """Service accounts over the API (for any base.TestCase with
+    ``self.admin``)."""
 
     def account(self, status=CREATED, token=None, **fields):
         ref = {'name': 'sa-%s' % unit.uuid.uuid4().hex[:8],
@@ -67,6 +50,22 @@ class WorkloadTestCase(test_restrictions.RestrictionTestCase):
         r = self.call('post', '%s/%s/tokens' % (SA_URL, account['id']),
                       self.admin, status, {'token': body})
         return r.headers.get('X-Subject-Token'), r.json
+
+
+class WorkloadTestCase(ServiceAccountHelpers, base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.admin = self.admin_token()
+        for name in ('reader', 'member', 'manager'):
+            setattr(self, name, self._role(name))
+        self.issuer = jwtissuer.JWTIssuer(ISSUER)
+
+    def new_restriction(self, **fields):
+        ref = {'domain_id': self.domain_id, 'roles': [{'name': 'reader'}]}
+        ref.update(fields)
+        return self.call('post', R_URL, self.admin, CREATED,
+                         {'restriction': ref}).json['restriction']
 
 
 class ServiceAccountTest(WorkloadTestCase):
@@ -128,16 +127,19 @@ class ServiceAccountTest(WorkloadTestCase):
         other = unit.new_domain_ref()
         PROVIDERS.resource_api.create_domain(other['id'], other)
         self.account(token=token, domain_id=other['id'], status=FORBIDDEN)
-        alice = self.token_for(self.alice, project_id=self.project_id)
-        self.account(token=alice, status=FORBIDDEN)
+        alice = unit.create_user(PROVIDERS.identity_api,
+                                 domain_id=self.domain_id)
+        self.grant(alice, self.member)
+        self.account(token=self.token_for(alice, project_id=self.project_id),
+                     status=FORBIDDEN)
         self.call('delete', SA_URL + '/' + mine['id'], token, NO_CONTENT)
 
     def test_restricted_token_audited_with_the_caller(self):
         sa = self.account()
         self.grant(sa, self.reader)
         self.grant(sa, self.member)
-        restriction = self.create(user_id=sa['id'],
-                                  project_id=self.project_id)
+        restriction = self.new_restriction(user_id=sa['id'],
+                                           project_id=self.project_id)
         seen = []
         callback = (lambda service, resource_type, operation, payload:
                     seen.append(payload['resource_info']))
@@ -154,7 +156,7 @@ class ServiceAccountTest(WorkloadTestCase):
         self.assertIn('restricted', body['token']['methods'])
         self.call('get', '/v3/projects/' + self.project_id, token, OK)
         # The restriction must be about this account, of its domain.
-        other = self.create()
+        other = self.new_restriction()
         other_sa = self.account()
         self.sa_token(other_sa, restriction['id'], status=BAD)
         self.sa_token(sa, other['id'], status=BAD, project_id='nope')
@@ -166,7 +168,7 @@ class ServiceAccountTest(WorkloadTestCase):
 
     def test_deleting_cleans_up(self):
         sa = self.account()
-        restriction = self.create(user_id=sa['id'])
+        restriction = self.new_restriction(user_id=sa['id'])
         self.call('delete', SA_URL + '/' + sa['id'], self.admin, NO_CONTENT)
         self.call('get', '/v3/users/' + sa['id'], self.admin, NOT_FOUND)
         self.call('get', R_URL + '/' + restriction['id'], self.admin,
@@ -183,13 +185,14 @@ class JWTLoginTest(WorkloadTestCase):
                                  'name': 'gh-%s' % unit.uuid.uuid4().hex[:6],
                                  'domain_id': self.domain_id,
                                  'bound_issuer': ISSUER,
-                                 'jwt_validation_pubkeys': [self.pem],
+                                 'jwt_validation_pubkeys': [
+                                     self.issuer.pem],
                                  'default_mapping_name': 'deploy'}}
                              ).json['identity_provider']
         self.sa = self.account()
         self.grant(self.sa, self.reader)
-        self.restriction = self.create(user_id=self.sa['id'],
-                                       project_id=self.project_id)
+        self.restriction = self.new_restriction(
+            user_id=self.sa['id'], project_id=self.project_id)
         self.mapping = self.call('post', '/v4/federation/mappings',
                                  self.admin, CREATED, {'mapping': {
                                      'name': 'deploy', 'type': 'jwt',
@@ -214,9 +217,7 @@ class JWTLoginTest(WorkloadTestCase):
         return {k: v for k, v in claims.items() if v is not None}
 
     def sign(self, claims, key=None, alg='RS256', kid=None):
-        headers = {'kid': kid} if kid else None
-        return jwt.encode(claims, key or self.key, algorithm=alg,
-                          headers=headers)
+        return self.issuer.sign(claims, key=key, alg=alg, kid=kid)
 
     def login(self, bearer, status=OK, mapping=None, idp_id=None):
         headers = {}
@@ -257,25 +258,12 @@ class JWTLoginTest(WorkloadTestCase):
         self.assertEqual('jwt', user['OS-FEDERATION']['protocol']['id'])
 
     def test_attacks_are_401_without_a_token(self):
-        public_pem = self.pem.encode()
-        other_key = rsa.generate_private_key(public_exponent=65537,
-                                             key_size=2048)
+        other_key = self.issuer.other_key
         now = int(time.time())
-
-        def hs256(claims):
-            head = _b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())
-            body = _b64(json.dumps(claims).encode())
-            mac = hmac.new(public_pem, ('%s.%s' % (head, body)).encode(),
-                           hashlib.sha256).digest()
-            return '%s.%s.%s' % (head, body, _b64(mac))
-
-        def none(claims):
-            head = _b64(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())
-            return '%s.%s.' % (head, _b64(json.dumps(claims).encode()))
-
         cases = {
-            'alg none': none(self.claims()),
-            'HS256 keyed with the public key': hs256(self.claims()),
+            'alg none': self.issuer.unsigned(self.claims()),
+            'HS256 keyed with the public key':
+                self.issuer.hs256_with_public_key(self.claims()),
             'expired': self.sign(self.claims(iat=now - 7200,
                                              exp=now - 3600)),
             'not yet valid': self.sign(self.claims(nbf=now + 3600)),

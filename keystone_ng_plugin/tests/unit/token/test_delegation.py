@@ -27,8 +27,10 @@ from keystone.common.rbac_enforcer import enforcer
 from keystone import notifications
 
 from keystone_ng_plugin.passkey import core as passkeys
+from keystone_ng_plugin.tests import jwtissuer
 from keystone_ng_plugin.tests import softauthn
 from keystone_ng_plugin.tests.unit.passkey import base as passkey_base
+from keystone_ng_plugin.tests.unit.restriction import test_restrictions
 from keystone_ng_plugin.tests.unit.service_account import test_workloads
 from keystone_ng_plugin.token import delegation
 
@@ -36,7 +38,8 @@ PROVIDERS = provider_api.ProviderAPIs
 OK, CREATED, UNAUTHORIZED, FORBIDDEN = 200, 201, 401, 403
 
 
-class DelegationTestCase(test_workloads.WorkloadTestCase):
+class DelegationTestCase(test_workloads.ServiceAccountHelpers,
+                         test_restrictions.RestrictionTestCase):
 
     def setUp(self):
         super().setUp()
@@ -167,32 +170,22 @@ class WorkloadTokenTest(DelegationTestCase):
 
     def setUp(self):
         super().setUp()
-        self.key = test_workloads.rsa.generate_private_key(
-            public_exponent=65537, key_size=2048)
-        pem = self.key.public_key().public_bytes(
-            test_workloads.serialization.Encoding.PEM,
-            test_workloads.serialization.PublicFormat.SubjectPublicKeyInfo)
+        issuer = jwtissuer.JWTIssuer(test_workloads.ISSUER)
         idp = self.call('post', '/v4/federation/identity_providers',
                         self.admin, CREATED, {'identity_provider': {
                             'name': 'ci', 'domain_id': self.domain_id,
                             'bound_issuer': test_workloads.ISSUER,
-                            'jwt_validation_pubkeys': [pem.decode()],
+                            'jwt_validation_pubkeys': [issuer.pem],
                             'default_mapping_name': 'people'}}
                         ).json['identity_provider']
         self.call('post', '/v4/federation/mappings', self.admin, CREATED, {
             'mapping': {'name': 'people', 'type': 'jwt', 'idp_id': idp['id'],
                         'user_id_claim': 'sub', 'user_name_claim': 'sub',
                         'bound_audiences': ['keystone']}})
-        now = int(test_workloads.time.time())
-        bearer = test_workloads.jwt.encode(
-            {'iss': test_workloads.ISSUER, 'aud': 'keystone',
-             'sub': 'octocat', 'iat': now, 'exp': now + 300},
-            self.key, algorithm='RS256')
-        with self.test_client() as c:
-            r = c.post('/v4/federation/identity_providers/%s/jwt' %
-                       idp['id'],
-                       headers={'Authorization': 'Bearer ' + bearer},
-                       expected_status_code=OK)
+        bearer = issuer.sign(issuer.claims(subject='octocat'))
+        r = self.call('post', '/v4/federation/identity_providers/%s/jwt' %
+                      idp['id'], status=OK,
+                      headers={'Authorization': 'Bearer ' + bearer})
         self.token = r.headers['X-Subject-Token']
         self.user_id = r.json['token']['user']['id']
 
