@@ -41,13 +41,9 @@ from keystone_ng_plugin.service_account import subsystem as service_account
 from keystone_ng_plugin.token import subsystem as token
 
 LOG = log.getLogger(__name__)
-API_NAMESPACE = apis.NAMESPACE
 # Each subsystem's setup(app), in this order (the composition root: the
 # only place that knows them all).
 SUBSYSTEMS = (token, restriction, service_account, passkey, federation)
-# (kept for callers of the server module)
-load_api_modules = apis.load_api_modules
-api_classes = apis.api_classes
 
 
 def install(app):
