@@ -112,10 +112,9 @@ class OIDCCallbackResource(ks_flask.ResourceBase):
         A refused login is a 401 and issues nothing.
         """
         body = validation.request_body(form=True)
-        with flow.attempt(flow.OIDC_CALLBACK) as current:
-            token = oidc.complete_login(
-                current, body['state'], body.get('code'),
-                error=body.get('error'), issuer=body.get('iss'))
+        token = oidc.complete_login(
+            body['state'], body.get('code'), error=body.get('error'),
+            issuer=body.get('iss'))
         return ng_api.token_response(token, status=http.client.OK)
 
 

@@ -171,7 +171,7 @@ def attempt(endpoint: Endpoint, idp_id: ty.Optional[str] = None,
             raise exception.Unauthorized(str(exc)) from exc
         raise
     current.audit(taxonomy.OUTCOME_SUCCESS if current.token is not None
-                  or current.handed_over else taxonomy.OUTCOME_FAILURE)
+                  else taxonomy.OUTCOME_FAILURE)
 
 
 # -- request parts ---------------------------------------------------------
@@ -282,16 +282,17 @@ def map_identity(idp: records.IdentityProvider, mapping: records.Mapping,
     identity, or None when the mapping logs in as its service account.
 
     Raises:
-        LoginRefused: a binding fails or a claim is unusable.
+        LoginRefused: the mapping is disabled, a binding fails or a claim
+            is unusable.
     """
     try:
-        mapping_engine.check_bindings(mapping, claims)
         if mapping.service_account_id:
+            mapping_engine.check_mapping(mapping, claims)
             return None
         default_domain_id = None
         if not (mapping.domain_id or idp.domain_id):
             default_domain_id = login.idp_domain_id(idp.id)
-        return mapping_engine.identity_of(
+        return mapping_engine.apply_mapping(
             mapping, idp, claims, default_domain_id=default_domain_id)
     except mapping_engine.MappingRejected as exc:
         raise errors.LoginRefused('mapping refused the identity: %s' % exc)

@@ -93,26 +93,23 @@ def check_bindings(mapping: records.Mapping, claims: dict):
             raise MappingRejected('claim %s is not the bound value' % name)
 
 
-def apply_mapping(mapping: records.Mapping, idp: records.IdentityProvider,
-                  claims: dict,
-                  default_domain_id: ty.Optional[str] = None) -> Identity:
-    """The identity the claims map to under this mapping, its bindings
-    checked (:func:`check_bindings`, then :func:`identity_of`).
+def check_mapping(mapping: records.Mapping, claims: dict):
+    """Refuse claims this mapping does not take: the mapping disabled, or
+    a binding broken (:func:`check_bindings`).
 
     Raises:
-        MappingRejected: the mapping is disabled, a binding fails or a
-            needed claim is unusable.
+        MappingRejected: naming what failed.
     """
     if not mapping.enabled:
         raise MappingRejected('mapping is disabled')
     check_bindings(mapping, claims)
-    return identity_of(mapping, idp, claims, default_domain_id)
 
 
-def identity_of(mapping: records.Mapping, idp: records.IdentityProvider,
-                claims: dict,
-                default_domain_id: ty.Optional[str] = None) -> Identity:
-    """The identity claims whose bindings hold map to under this mapping.
+def apply_mapping(mapping: records.Mapping, idp: records.IdentityProvider,
+                  claims: dict,
+                  default_domain_id: ty.Optional[str] = None) -> Identity:
+    """The identity the claims map to under this mapping
+    (:func:`check_mapping` first).
 
     The user's domain is the mapping's, else the IdP's, else the mapping's
     domain_id_claim, else default_domain_id (keystone's domain for the v3
@@ -124,8 +121,10 @@ def identity_of(mapping: records.Mapping, idp: records.IdentityProvider,
         claims: verified claims.
         default_domain_id: the domain when nothing else names one.
     Raises:
-        MappingRejected: a needed claim is unusable.
+        MappingRejected: the mapping is disabled, a binding fails or a
+            needed claim is unusable.
     """
+    check_mapping(mapping, claims)
     unique_id = _string(claims, mapping.user_id_claim, 'user id')
     user_name = _string(claims, mapping.user_name_claim, 'user name')
     domain_id = mapping.domain_id or idp.domain_id

@@ -120,8 +120,7 @@ class Redeemed:
     claims: dict                      # of the verified ID token
 
 
-def complete_login(current: flow.Attempt, state: str,
-                   code: ty.Optional[str] = None, *,
+def complete_login(state: str, code: ty.Optional[str] = None, *,
                    error: ty.Optional[str] = None,
                    issuer: ty.Optional[str] = None):
     """The IdP sent the browser back: redeem the code, map, issue.
@@ -135,7 +134,6 @@ def complete_login(current: flow.Attempt, state: str,
     the start.
 
     Args:
-        current: the login attempt (:func:`flow.attempt`).
         state: the state the IdP returned.
         code: the authorization code (absent when the IdP sent an error).
         error: the OAuth2 error the IdP returned instead of a code.
@@ -144,17 +142,17 @@ def complete_login(current: flow.Attempt, state: str,
     Returns:
         The keystone token (a TokenModel).
     Raises:
-        LoginRefused, IdpDisabled, IdpUnavailable.
+        Unauthorized: state, code, ID token or mapping refused.
+        Forbidden: the IdP was disabled meanwhile.
+        IdentityProviderUnavailable: the IdP cannot be reached.
     """
-    redeemed = redeem(current, STATE, state, code, error=error,
-                      issuer=issuer)
-    mapping = flow.mapping_of(redeemed.idp, redeemed.data['mapping_id'])
-    if not mapping.enabled:
-        raise errors.LoginRefused('mapping refused the identity: mapping is '
-                                  'disabled')
-    identity = flow.map_identity(redeemed.idp, mapping, redeemed.claims)
-    return flow.issue(current, redeemed.idp, mapping, identity,
-                      scope=redeemed.data.get('scope'))
+    with flow.attempt(flow.OIDC_CALLBACK) as current:
+        redeemed = redeem(current, STATE, state, code, error=error,
+                          issuer=issuer)
+        mapping = flow.mapping_of(redeemed.idp, redeemed.data['mapping_id'])
+        identity = flow.map_identity(redeemed.idp, mapping, redeemed.claims)
+        return flow.issue(current, redeemed.idp, mapping, identity,
+                          scope=redeemed.data.get('scope'))
 
 
 def redeem(current: flow.Attempt, kind: str, state: str,

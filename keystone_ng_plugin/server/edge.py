@@ -203,10 +203,6 @@ def error_response(start_response, code: int, title: str, message: str,
     return [body]
 
 
-# The test of an outage, where the error handler also needs it.
-is_outage = errors.is_outage
-
-
 class Edge:
     """WSGI middleware: hostile input refused, outages answered 503."""
 

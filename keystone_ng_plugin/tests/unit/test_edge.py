@@ -21,8 +21,8 @@ from unittest import mock
 import fixtures
 from oslo_db import exception as db_exception
 
+from keystone_ng_plugin.common import errors
 from keystone_ng_plugin.federation import core as federation
-from keystone_ng_plugin.server import edge
 from keystone_ng_plugin.tests.unit import base
 
 BAD = http.client.BAD_REQUEST
@@ -110,12 +110,12 @@ class EdgeTest(base.TestCase):
         self.assertEqual(503, r.json['error']['code'])
 
     def test_other_errors_are_not_outages(self):
-        self.assertFalse(edge.is_outage(ValueError('x')))
-        self.assertFalse(edge.is_outage(db_exception.DBDataError('x')))
-        self.assertTrue(edge.is_outage(db_exception.DBConnectionError('x')))
+        self.assertFalse(errors.is_outage(ValueError('x')))
+        self.assertFalse(errors.is_outage(db_exception.DBDataError('x')))
+        self.assertTrue(errors.is_outage(db_exception.DBConnectionError('x')))
         wrapped = RuntimeError('wrapped')
         wrapped.__cause__ = db_exception.DBConnectionError('x')
-        self.assertTrue(edge.is_outage(wrapped))
+        self.assertTrue(errors.is_outage(wrapped))
 
     def test_client_error_logs_one_line(self):
         logger = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
