@@ -34,9 +34,9 @@ once so that a restricted token's roles are narrowed to its restriction.
 
 import collections
 import threading
-import time
 import typing as ty
 
+import flask
 import msgpack
 from oslo_log import log
 
@@ -56,8 +56,7 @@ LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 RESTRICTED_VERSION = 11
 _ATTR = '_ng_restriction_id'
-_MEMO = '_ng_restriction_verdict'
-MEMO_SECONDS = 1.0
+_VERDICTS = 'ng_restriction_verdicts'
 
 
 class RestrictedPayload(tf.BasePayload):
@@ -207,8 +206,7 @@ class Provider(fernet.Provider):
         setattr(token, _ATTR, ref['id'])
         # keystone checks the new token's roles next (mint): they are this
         # restriction's, read a moment ago in this request.
-        token.__dict__[_MEMO] = (time.time(),
-                                 restricted.allowed_role_ids(ref))
+        _remember_verdict(token, restricted.allowed_role_ids(ref))
         AUDIT_INDEX.put(token.audit_id, ref['id'])
         token_id = self.token_formatter.create_restricted(token, ref)
         issued_at = ks_utils.isotime(
@@ -249,24 +247,37 @@ def restriction_id(token) -> ty.Optional[str]:
 _ORIGINAL_ROLES: ty.Optional[property] = None
 
 
+def _verdicts() -> ty.Optional[dict]:
+    """This request's restriction verdicts, by token object (None outside
+    a request: no memo)."""
+    if not flask.has_app_context():
+        return None
+    return flask.g.setdefault(_VERDICTS, {})
+
+
+def _remember_verdict(token, role_ids: frozenset):
+    verdicts = _verdicts()
+    if verdicts is not None:
+        # the token is held too, so that its id() is not reused
+        verdicts[id(token)] = (token, role_ids)
+
+
 def _narrowed_roles(self):
     roles = _ORIGINAL_ROLES.fget(self)
     if not restricted.is_restricted(self):
         return roles
-    # keystone reads roles several times per request: remember the
-    # restriction's verdict on this token object for a moment (a token
-    # object may live longer in keystone's token cache; a second later it
-    # is checked again: restriction from the cache backend or the
-    # database).
-    # Wall-clock time: the token object (with this memo) may be cached by
-    # keystone and read by another process or host.
-    now = time.time()
-    memo = self.__dict__.get(_MEMO)
-    if memo is None or abs(now - memo[0]) > MEMO_SECONDS:
-        memo = (now, restricted.check_token(
-            restriction_id(self), self))
-        self.__dict__[_MEMO] = memo
-    return [role for role in roles if role['id'] in memo[1]]
+    # keystone reads roles several times per request: the restriction's
+    # verdict is remembered for this request only, never on the token
+    # object, which keystone's token cache keeps across requests (a
+    # restriction changed or deleted applies to the very next request).
+    verdicts = _verdicts()
+    found = verdicts.get(id(self)) if verdicts is not None else None
+    if found is None or found[0] is not self:
+        role_ids = restricted.check_token(restriction_id(self), self)
+        _remember_verdict(self, role_ids)
+    else:
+        role_ids = found[1]
+    return [role for role in roles if role['id'] in role_ids]
 
 
 def install_roles_hook():
