@@ -49,11 +49,11 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 sys.path.insert(0, TOP)
 
 from keystone_ng_plugin.server import deployment  # noqa: E402
-from keystone_ng_plugin.tests.functional import conftest  # noqa: E402
-from keystone_ng_plugin.tests.functional import databases  # noqa: E402
-from keystone_ng_plugin.tests.functional import memcached  # noqa: E402
-from keystone_ng_plugin.tests.functional import oidc_provider  # noqa: E402
-from keystone_ng_plugin.tests import rally_task  # noqa: E402
+from keystone_ng_plugin_tests.functional import conftest  # noqa: E402
+from keystone_ng_plugin_tests.functional import databases  # noqa: E402
+from keystone_ng_plugin_tests.functional import memcached  # noqa: E402
+from keystone_ng_plugin_tests.functional import oidc_provider  # noqa: E402
+from keystone_ng_plugin_tests import rally_task  # noqa: E402
 
 HOOKS = os.path.join(TOP, 'tools', 'bench_gunicorn_hooks.py')
 

@@ -41,7 +41,7 @@ ensure_databases() {
 }
 
 step "lint: flake8"
-"$BIN/flake8" keystone_ng_plugin tools doc/source releasenotes/source
+"$BIN/flake8" keystone_ng_plugin keystone_ng_plugin_tests tools doc/source releasenotes/source
 
 step "lint: bashate and shellcheck (devstack plugin, scripts)"
 shell_files=(devstack/plugin.sh devstack/settings tools/*.sh tools/bench .ci/run)
@@ -64,4 +64,4 @@ fi
 step "unit and functional tests (SQLite, PostgreSQL, MariaDB)"
 ensure_databases
 "$BIN/python" -m pytest -p no:cacheprovider -ra \
-    keystone_ng_plugin/tests/unit keystone_ng_plugin/tests/functional "$@"
+    keystone_ng_plugin_tests/unit keystone_ng_plugin_tests/functional "$@"

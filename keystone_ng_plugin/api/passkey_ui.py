@@ -48,6 +48,15 @@ def _serve(name: str, mimetype: str):
     return response
 
 
+def _asked_with_trailing_slash() -> bool:
+    # keystone's URL normalizing middleware strips the slash from
+    # PATH_INFO; the request line as the WSGI server got it (uwsgi,
+    # mod_wsgi and werkzeug: REQUEST_URI; gunicorn: RAW_URI) still has it.
+    environ = flask.request.environ
+    raw = environ.get('REQUEST_URI') or environ.get('RAW_URI') or ''
+    return raw.split('?', 1)[0].endswith('/')
+
+
 class PageResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='The passkey self-service page', tags=TAGS,
@@ -58,8 +67,16 @@ class PageResource(ks_flask.ResourceBase):
         """Sign in (password, passkey, second factors) and manage passkeys.
 
         The page holds the token in memory only and talks to the v3 and v4
-        APIs of this keystone.
+        APIs of this keystone. Asked for as ``ui/``, it redirects to
+        ``ui``: the page's assets are relative to it.
         """
+        if _asked_with_trailing_slash():
+            # the path keystone routed (its middleware strips the slash),
+            # behind the prefix keystone is served at
+            query = flask.request.query_string.decode('latin-1')
+            return flask.redirect(
+                flask.request.script_root + flask.request.path +
+                ('?' + query if query else ''), code=308)
         return _serve('index.html', 'text/html')
 
 

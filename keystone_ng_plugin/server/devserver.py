@@ -24,6 +24,7 @@ deleting ``operator.conf`` drops them.
 
 import argparse
 import configparser
+import importlib.util
 import os
 import shutil
 import signal
@@ -141,6 +142,11 @@ def banner(dep: deployment.Deployment) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    if importlib.util.find_spec('gunicorn') is None:
+        print("keystone-ng-devserver: it serves keystone with gunicorn, "
+              "which is not installed: pip install "
+              "'keystone-ng-plugin[gunicorn]'", file=sys.stderr)
+        return 2
     try:
         extra = operator_config(args.state_dir, args.config_files)
     except ConfigFileError as exc:

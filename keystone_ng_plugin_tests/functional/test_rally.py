@@ -1,0 +1,119 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Rally (its own virtualenv) loads the plugin's scenarios both ways, and
+the smoke variant of rally-jobs/keystone-ng.yaml runs every scenario
+against the functional server with no failure and leaves nothing behind.
+"""
+
+import os
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+
+from keystone_ng_plugin_tests import rally_task
+
+PLUGIN_DIR = rally_task.PLUGIN_DIR
+SCENARIOS = ['KeystoneNG.jwt_login', 'KeystoneNG.oidc_login',
+             'KeystoneNG.passkey_login', 'KeystoneNG.password_login',
+             'KeystoneNG.restricted_token',
+             'KeystoneNG.service_account_token', 'KeystoneNG.token_login',
+             'KeystoneNG.validate_token']
+# Where each scenario's measured requests are (Rally atomic actions).
+ACTIONS = {
+    'password_login': ['keystone.password_login'],
+    'token_login': ['keystone.token_login'],
+    'token_login_scoped': ['keystone.token_login'],
+    'validate_token': ['keystone.validate'],
+    'passkey_login': ['ng.passkey_start', 'ng.passkey_finish'],
+    'oidc_login': ['ng.oidc_start', 'idp.login', 'ng.oidc_callback'],
+    'jwt_login': ['ng.jwt_login'],
+    'restricted_token': ['ng.restricted_mint', 'ng.restricted_validate'],
+    'restricted_validate': ['ng.restricted_validate'],
+    'service_account_token': ['ng.service_account_token'],
+}
+# The plugin's own tables: the contexts' cleanup empties them.
+NG_TABLES = ('ng_passkey', 'ng_identity_provider', 'ng_federation_mapping',
+             'ng_token_restriction', 'ng_service_account')
+
+LIST_PLUGINS = '''
+import sys
+from rally.task import scenario
+%s
+found = sorted(p.get_name() for p in scenario.Scenario.get_all()
+               if p.get_name().startswith('KeystoneNG.'))
+modules = sorted({p.__module__ for p in scenario.Scenario.get_all()
+                  if p.get_name().startswith('KeystoneNG.')})
+print(' '.join(found))
+print(' '.join(modules))
+'''
+
+
+@pytest.fixture(scope='module')
+def rally_python():
+    if not rally_task.available():
+        if os.environ.get('CI'):
+            pytest.fail('CI needs Rally: tools/setup-env.sh test')
+        pytest.skip('Rally is not installed (tools/setup-env.sh test)')
+    return os.path.join(os.path.dirname(rally_task.rally_bin()), 'python')
+
+
+def _plugins(python, load, env=None):
+    result = subprocess.run([python, '-c', LIST_PLUGINS % load],
+                            capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, **(env or {})))
+    assert result.returncode == 0, result.stderr[-3000:]
+    names, modules = result.stdout.strip().splitlines()[-2:]
+    return names.split(), modules.split()
+
+
+def test_rally_loads_the_scenarios_by_path_without_the_package(rally_python):
+    # --plugin-paths from a checkout, the package not importable at all.
+    names, _ = _plugins(rally_python, '''
+sys.modules['keystone_ng_plugin'] = None
+from rally.common.plugin import discover
+discover.load_plugins(%r)''' % PLUGIN_DIR)
+    assert names == SCENARIOS
+
+
+def _rows(dep, table):
+    engine = sa.create_engine(dep.database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(
+                'SELECT COUNT(*) FROM %s' % table)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_smoke_task_runs_every_scenario_without_failure(
+        keystone, oidc_provider, rally_python, tmp_path):
+    if keystone.backend != 'postgresql':
+        pytest.skip('run once, on PostgreSQL (the benchmark database)')
+    before = {table: _rows(keystone, table) for table in NG_TABLES}
+    rally = rally_task.Rally(str(tmp_path), keystone)
+    uuid = rally.start({'passkey_origin': keystone.passkey_origins[0],
+                        'oidc_discovery_url': oidc_provider.discovery_url},
+                       args_file=rally_task.SMOKE_ARGS)
+    assert rally.sla_ok(uuid)
+    seen = {}
+    for title, workload in rally_task.workloads(rally.results(uuid)):
+        name = title.split()[0]
+        seen[name] = workload
+        assert len(workload['data']) == 4, title
+        for iteration in workload['data']:
+            assert not iteration['error'], (title, iteration['error'])
+            assert [a['name'] for a in iteration['atomic_actions']] == \
+                ACTIONS[name], title
+    assert sorted(seen) == sorted(ACTIONS)
+    # Every context cleaned up what it made.
+    assert {table: _rows(keystone, table) for table in NG_TABLES} == before
