@@ -21,13 +21,20 @@ import json
 import sys
 
 from keystone.cmd import cli as ks_cli
+from keystone.cmd import doctor as ks_doctor
+from keystone.common import sql as ks_sql
+from keystone.conf import auth as ks_auth_conf
 from oslo_log import log
+import sqlalchemy as sa
 
 from keystone_ng_plugin.api import versions
+from keystone_ng_plugin.cmd import doctor as ng_doctor
+from keystone_ng_plugin.cmd import rollback
 from keystone_ng_plugin.common import ceremony
 from keystone_ng_plugin.common import openapi
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
 from keystone_ng_plugin.db import migration
+from keystone_ng_plugin.db import models
 
 LOG = log.getLogger(__name__)
 CONF = ks_cli.CONF
@@ -45,9 +52,13 @@ class DbSync(ks_cli.DbSync):
             except SystemExit as exc:
                 status = exc.code or 0
             if not migration.is_current():
-                LOG.info('keystone-ng-plugin tables are not up to date: '
-                         'run keystone-ng-manage db_sync.')
+                print('keystone-ng-plugin tables are not up to date: run '
+                      'keystone-ng-manage db_sync.')
                 status = status or 2
+            elif not status:
+                # keystone's check says nothing when all is well
+                print('keystone and keystone-ng-plugin tables are up to '
+                      'date.')
             sys.exit(status or 0)
         ks_cli.DbSync.main()
         if CONF.command.contract or CONF.command.migrate:
@@ -119,8 +130,91 @@ class PurgeExpired(ks_cli.BaseApp):
         print('purged %d expired ceremonies' % ceremony.purge_expired())
 
 
-PLUGIN_CMDS = [DbSync, DbVersion, NgDbSync, NgDbVersion, OpenAPI,
-               PurgeExpired]
+class Doctor(ks_cli.Doctor):
+    """Diagnose common problems with keystone deployments, the plugin's
+    included."""
+
+    @staticmethod
+    def main():
+        if ng_doctor not in ks_doctor.SYMPTOM_MODULES:
+            ks_doctor.SYMPTOM_MODULES.append(ng_doctor)
+        ks_auth_conf.setup_authentication(CONF)
+        raise SystemExit(ks_doctor.diagnose())
+
+
+def _plugin_tables() -> list[str]:
+    """The plugin's tables present in the database, with row counts."""
+    try:
+        with ks_sql.session_for_read() as session:
+            present = set(sa.inspect(session.get_bind()).get_table_names())
+            return ['%s (%d rows)' % (name, session.execute(sa.text(
+                'SELECT COUNT(*) FROM %s' % name)).scalar())
+                for name in sorted(models.metadata.tables)
+                if name in present] + sorted(
+                    {migration.VERSION_TABLE} & present)
+    except Exception as exc:  # the report goes on without the database
+        return ['(database not readable: %s)' % exc.__class__.__name__]
+
+
+class RollbackCheck(ks_cli.BaseApp):
+    """Print the keystone.conf edits that let stock keystone run without
+    the plugin (exit 1 while some are needed); --apply makes them."""
+
+    name = 'rollback_check'
+
+    @classmethod
+    def add_argument_parser(cls, subparsers):
+        parser = super().add_argument_parser(subparsers)
+        parser.add_argument(
+            '--apply', action='store_true',
+            help='make the edits in the last configuration file given '
+                 '(keeping a copy of it next to it)')
+        return parser
+
+    @staticmethod
+    def main():
+        ks_auth_conf.setup_authentication(CONF)
+        found = rollback.edits(CONF)
+        if not found:
+            print('keystone.conf needs no edit: stock keystone runs with '
+                  'it once the plugin is uninstalled.')
+        else:
+            print('keystone.conf edits before keystone-ng-plugin is '
+                  'uninstalled:')
+            for edit in found:
+                print('  %s' % edit)
+        shifted = rollback.relabelled_methods(CONF)
+        if shifted:
+            print('\nWARNING: %s not at the end of [auth] methods: dropping '
+                  'them shifts the methods of live tokens of every later '
+                  'method; wait [token] expiration after the change, or '
+                  'revoke those tokens.' % ', '.join(shifted))
+        print('\nWSGI server: serve %s instead of %s.' % (
+            rollback.STOCK_WSGI_APP, rollback.WSGI_APP))
+        print('Tokens: ordinary tokens stay valid (ngfernet writes '
+              "keystone's fernet payloads); restricted tokens are refused "
+              '(404) until the plugin is back; tokens of passkey logins '
+              'name a method stock keystone does not know: revoke them or '
+              'wait until they expire.')
+        print("Tables (stock keystone never reads them; a reinstall finds "
+              "them as they are):")
+        for table in _plugin_tables():
+            print('  %s' % table)
+        if not found:
+            return
+        if not CONF.command.apply:
+            print('\nRun again with --apply to make these edits.')
+            raise SystemExit(1)
+        files = list(CONF.config_file or CONF.default_config_files)
+        if not files:
+            print('no configuration file to edit: give --config-file')
+            raise SystemExit(2)
+        backup = rollback.apply(files[-1], found)
+        print('\nEdited %s (as it was: %s).' % (files[-1], backup))
+
+
+PLUGIN_CMDS = [DbSync, DbVersion, Doctor, NgDbSync, NgDbVersion, OpenAPI,
+               PurgeExpired, RollbackCheck]
 
 
 def commands():
