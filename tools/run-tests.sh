@@ -45,7 +45,7 @@ step "lint: flake8"
 
 step "lint: bashate and shellcheck (devstack plugin, scripts)"
 shell_files=(devstack/plugin.sh devstack/settings tools/*.sh tools/bench .ci/run
-             doc/source/install/guide/*.sh)
+    doc/source/install/guide/*.sh)
 "$BIN/bashate" --ignore E005,E006 "${shell_files[@]}"
 shellcheck -x -e SC1090,SC1091,SC2034 "${shell_files[@]}"
 

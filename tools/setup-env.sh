@@ -146,7 +146,7 @@ fi
 # 7. Rally in its own virtualenv (the scenarios are loaded by path).
 if [ -n "$WITH_TEST" ]; then
     rstamp="$RALLY_VENV/.ng.sha"
-    rsum=$(cat tools/rally-requirements.txt | sha256sum | cut -d' ' -f1)
+    rsum=$(sha256sum < tools/rally-requirements.txt | cut -d' ' -f1)
     if [ ! -f "$rstamp" ] || [ "$(cat "$rstamp")" != "$rsum" ]; then
         log "creating $RALLY_VENV"
         [ -x "$RALLY_VENV/bin/python" ] || "$PY" -m venv "$RALLY_VENV"
