@@ -22,8 +22,11 @@ import sys
 
 from keystone.cmd import cli as ks_cli
 from keystone.cmd import doctor as ks_doctor
+from keystone.common import provider_api
 from keystone.common import sql as ks_sql
 from keystone.conf import auth as ks_auth_conf
+from keystone import exception as ks_exception
+from keystone.server import backends as ks_backends
 from oslo_log import log
 import sqlalchemy as sa
 
@@ -35,9 +38,11 @@ from keystone_ng_plugin.common import openapi
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
 from keystone_ng_plugin.db import migration
 from keystone_ng_plugin.db import models
+from keystone_ng_plugin.oauth2 import keys as oauth2_keys
 
 LOG = log.getLogger(__name__)
 CONF = ks_cli.CONF
+PROVIDERS = provider_api.ProviderAPIs
 
 
 class DbSync(ks_cli.DbSync):
@@ -156,6 +161,57 @@ def _plugin_tables() -> list[str]:
         return ['(database not readable: %s)' % exc.__class__.__name__]
 
 
+class OAuth2KeyRotate(ks_cli.BaseApp):
+    """Rotate the OpenID provider's signing keys by one stage: the next key
+    (published since the last rotation) signs, the signing one retires, a
+    new next key is published. A domain's first rotation makes its keys."""
+
+    name = 'oauth2_key_rotate'
+
+    @classmethod
+    def add_argument_parser(cls, subparsers):
+        parser = super().add_argument_parser(subparsers)
+        parser.add_argument(
+            '--domain', metavar='DOMAIN_ID', action='append',
+            help='the domain (repeatable; default: every domain that has '
+                 'keys)')
+        parser.add_argument(
+            '--algorithm', choices=('ES256', 'RS256'),
+            help='of the new key (default: [oauth2] signing_algorithm)')
+        parser.add_argument(
+            '--force', action='store_true',
+            help='promote a next key published less than [oauth2] '
+                 'jwks_max_age ago (relying parties that cached the JWKS '
+                 'then refuse its tokens until they fetch it again)')
+        return parser
+
+    @staticmethod
+    def main():
+        ks_backends.load_backends()
+        domains = CONF.command.domain or oauth2_keys.domains()
+        if not domains:
+            print('no domain has signing keys: give --domain')
+            raise SystemExit(2)
+        status = 0
+        for domain_id in domains:
+            try:
+                PROVIDERS.resource_api.get_domain(domain_id)
+                done = oauth2_keys.rotate(
+                    domain_id, algorithm=CONF.command.algorithm,
+                    force=CONF.command.force)
+            except ks_exception.DomainNotFound:
+                print('%s: no such domain' % domain_id)
+                status = 1
+                continue
+            except oauth2_keys.RotationTooSoon as exc:
+                print('%s: %s' % (domain_id, exc))
+                status = 1
+                continue
+            for line in done:
+                print('%s: %s' % (domain_id, line))
+        raise SystemExit(status)
+
+
 class RollbackCheck(ks_cli.BaseApp):
     """Print the keystone.conf edits that let stock keystone run without
     the plugin (exit 1 while some are needed); --apply makes them."""
@@ -213,8 +269,8 @@ class RollbackCheck(ks_cli.BaseApp):
         print('\nEdited %s (as it was: %s).' % (files[-1], backup))
 
 
-PLUGIN_CMDS = [DbSync, DbVersion, Doctor, NgDbSync, NgDbVersion, OpenAPI,
-               PurgeExpired, RollbackCheck]
+PLUGIN_CMDS = [DbSync, DbVersion, Doctor, NgDbSync, NgDbVersion,
+               OAuth2KeyRotate, OpenAPI, PurgeExpired, RollbackCheck]
 
 
 def commands():

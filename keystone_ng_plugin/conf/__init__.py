@@ -22,6 +22,7 @@ from oslo_config import cfg
 
 from keystone_ng_plugin.conf import keystone_ng
 from keystone_ng_plugin.conf import ng_federation
+from keystone_ng_plugin.conf import oauth2
 from keystone_ng_plugin.conf import passkey
 from keystone_ng_plugin.conf import service_account
 from keystone_ng_plugin.conf import token_restriction
@@ -29,7 +30,7 @@ from keystone_ng_plugin.conf import token_restriction
 CONF = cfg.CONF
 
 GROUP_MODULES = [keystone_ng, passkey, ng_federation, token_restriction,
-                 service_account]
+                 service_account, oauth2]
 
 
 def register_opts(conf=CONF):

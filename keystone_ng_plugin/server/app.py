@@ -34,6 +34,7 @@ from keystone_ng_plugin.common import policy
 from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
 from keystone_ng_plugin.federation import subsystem as federation
+from keystone_ng_plugin.oauth2 import subsystem as oauth2
 from keystone_ng_plugin.passkey import subsystem as passkey
 from keystone_ng_plugin.restriction import subsystem as restriction
 from keystone_ng_plugin.server import edge
@@ -43,7 +44,8 @@ from keystone_ng_plugin.token import subsystem as token
 LOG = log.getLogger(__name__)
 # Each subsystem's setup(app), in this order (the composition root: the
 # only place that knows them all).
-SUBSYSTEMS = (token, restriction, service_account, passkey, federation)
+SUBSYSTEMS = (token, restriction, service_account, passkey, federation,
+              oauth2)
 
 
 def install(app):

@@ -36,10 +36,11 @@ MAY_IMPORT = {
     'passkey': {'common'},
     'federation': {'token', 'service_account', 'restriction', 'common'},
     'auth': {'passkey', 'token', 'common'},
+    'oauth2': {'common'},
     'api': {'auth', 'federation', 'passkey', 'token', 'service_account',
-            'restriction', 'common'},
+            'restriction', 'oauth2', 'common'},
     'db': {'federation', 'passkey', 'token', 'service_account',
-           'restriction', 'common'},
+           'restriction', 'oauth2', 'common'},
 }
 # composition roots: anything
 ROOTS = {'server', 'cmd', 'wsgi'}
