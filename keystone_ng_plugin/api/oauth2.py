@@ -11,25 +11,38 @@
 # under the License.
 """Keystone as an OpenID provider: /v4/oauth2/{domain_id}/...
 
-So far the published signing keys (``jwks``); the authorization, token,
-userinfo and discovery endpoints come with the rest of the provider.
+So far the published signing keys (``jwks``) and the clients; the
+authorization, token, userinfo and discovery endpoints come with the rest
+of the provider.
 """
 
 import hashlib
 import http.client
 import json
+import urllib.parse
 
 import flask
 
+from keystone.common import rbac_enforcer
 from keystone import exception
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import discovery
+from keystone_ng_plugin.common import validation
+from keystone_ng_plugin.oauth2 import clients
 from keystone_ng_plugin.oauth2 import keys
+from keystone_ng_plugin.oauth2 import schema
+from keystone_ng_plugin.token import delegation
 import keystone_ng_plugin.conf
 
 CONF = keystone_ng_plugin.conf.CONF
+ENFORCER = rbac_enforcer.RBACEnforcer
 TAGS = ('oauth2',)
+CLIENT_TAGS = ('oauth2_clients',)
+RULE = 'identity:ng:oauth2_client:'
+# a page of clients, when the request asks for no smaller one
+DEFAULT_LIMIT = 100
 
 _jwk = {
     'type': 'object',
@@ -89,12 +102,138 @@ class JWKSResource(ks_flask.ResourceBase):
         return response
 
 
+def _enforce(action: str, domain_id: str, ref=None):
+    target = dict(ref or {}, domain_id=domain_id)
+    ENFORCER.enforce_call(action=RULE + action,
+                          target_attr={'oauth2_client': target})
+
+
+def _enforce_pre_authorized(domain_id: str, ref: dict):
+    if ref.get('pre_authorized'):
+        _enforce('pre_authorize', domain_id, ref)
+
+
+def _max_limit() -> int:
+    return CONF.list_limit or DEFAULT_LIMIT
+
+
+class ClientsResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Register a client', status=201,
+                      tags=CLIENT_TAGS, errors=(404, 409))
+    @validation.request_body_schema(schema.oauth2_client_create)
+    @validation.response_body_schema(schema.oauth2_client_response)
+    def post(self, domain_id):
+        """A client of the domain's OpenID provider. A confidential
+        client's ``client_secret`` is in this answer only (the server
+        keeps a slow hash). ``pre_authorized`` needs an admin. Audited
+        (CADF ``identity.oauth2_client.created``).
+        """
+        ref = flask.request.get_json()['oauth2_client']
+        _enforce('create', domain_id, ref)
+        _enforce_pre_authorized(domain_id, ref)
+        delegation.check(delegation.Credential.OAUTH2_CLIENT)
+        client, secret = clients.get_manager().create(domain_id, ref)
+        body = {'oauth2_client': client}
+        if secret is not None:
+            body['client_secret'] = secret
+        return body, http.client.CREATED
+
+    @ng_api.operation(summary="List a domain's clients", tags=CLIENT_TAGS)
+    @validation.request_query_schema(schema.oauth2_clients_query)
+    @validation.response_body_schema(schema.oauth2_clients_response)
+    def get(self, domain_id):
+        """By ``provider_id``, a page at a time: ``limit`` (at most
+        keystone's ``[DEFAULT] list_limit``, 100 when unset) and
+        ``marker`` (the last ``provider_id`` of the previous page);
+        ``links.next`` is the next page, null after the last one.
+        ``enabled`` filters.
+        """
+        _enforce('list', domain_id)
+        args = flask.request.args
+        limit = min(int(args.get('limit', _max_limit())), _max_limit())
+        enabled = args.get('enabled')
+        page, more = clients.get_manager().list(
+            domain_id, enabled=None if enabled is None else
+            enabled == 'true', limit=limit, marker=args.get('marker'))
+        path = 'oauth2/%s/clients' % urllib.parse.quote(domain_id, safe='')
+        following = None
+        if more:
+            query = {k: v for k, v in args.items() if k != 'marker'}
+            query.update(limit=limit, marker=page[-1]['provider_id'])
+            following = '%s?%s' % (discovery.v4_url(path),
+                                   urllib.parse.urlencode(query))
+        return {'oauth2_clients': page,
+                'links': {'self': discovery.v4_url(path),
+                          'next': following, 'previous': None}}
+
+
+def _refuse_restricted():
+    delegation.refuse_restricted_caller('manage OAuth2 clients')
+
+
+class ClientResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Show a client', tags=CLIENT_TAGS,
+                      errors=(404,))
+    @validation.response_body_schema(schema.oauth2_client_response)
+    def get(self, domain_id, provider_id):
+        """The client, without its secret."""
+        _enforce('get', domain_id)
+        return {'oauth2_client': clients.get_manager().get(
+            domain_id, provider_id)}
+
+    @ng_api.operation(summary='Update a client', tags=CLIENT_TAGS,
+                      errors=(404,),
+                      description='Fields to change (confidential and '
+                                  'provider_id cannot change).')
+    @validation.request_body_schema(schema.oauth2_client_update)
+    @validation.response_body_schema(schema.oauth2_client_response)
+    def put(self, domain_id, provider_id):
+        changes = flask.request.get_json()['oauth2_client']
+        _enforce('update', domain_id, changes)
+        _enforce_pre_authorized(domain_id, changes)
+        _refuse_restricted()
+        return {'oauth2_client': clients.get_manager().update(
+            domain_id, provider_id, changes)}
+
+    @ng_api.operation(summary='Delete a client', status=204,
+                      tags=CLIENT_TAGS, errors=(404,))
+    def delete(self, domain_id, provider_id):
+        """A tombstone: the client is disabled and hidden, its secret
+        forgotten, and its ``provider_id`` is never given again."""
+        _enforce('delete', domain_id)
+        _refuse_restricted()
+        clients.get_manager().delete(domain_id, provider_id)
+        return None, http.client.NO_CONTENT
+
+
+class RotateSecretResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary="Replace a client's secret", tags=CLIENT_TAGS,
+                      errors=(404,))
+    @validation.response_body_schema(schema.secret_response)
+    def post(self, domain_id, provider_id):
+        """A new secret for a confidential client, shown this once; the old
+        one stops working at once."""
+        _enforce('rotate_secret', domain_id)
+        delegation.check(delegation.Credential.OAUTH2_CLIENT)
+        return {'client_secret': clients.get_manager().rotate_secret(
+            domain_id, provider_id)}
+
+
 class OAuth2API(ng_api.V4APIBase):
     _name = 'ng_oauth2'
     _import_name = __name__
     url_prefix = '/v4/oauth2'
     resource_mapping = [
         ng_api.resource(JWKSResource, '/<string:domain_id>/jwks'),
+        ng_api.resource(ClientsResource, '/<string:domain_id>/clients'),
+        ng_api.resource(ClientResource,
+                        '/<string:domain_id>/clients/<string:provider_id>'),
+        ng_api.resource(
+            RotateSecretResource,
+            '/<string:domain_id>/clients/<string:provider_id>/rotate-secret'),
     ]
 
 

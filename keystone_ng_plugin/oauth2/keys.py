@@ -33,7 +33,6 @@ import typing as ty
 from joserfc import jwk
 from keystone.common import provider_api
 from keystone import exception
-from keystone import notifications
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -194,12 +193,7 @@ def domains() -> list[str]:
             SigningKeyModel.domain_id).distinct()).scalars())
 
 
-def _on_domain_deleted(service, resource_type, operation, payload):
+def on_domain_deleted(domain_id: str):
     with sql.session_for_write() as session:
         session.execute(sa.delete(SigningKeyModel).where(
-            SigningKeyModel.domain_id == payload['resource_info']))
-
-
-def register_callbacks():
-    notifications.register_event_callback(
-        notifications.ACTIONS.deleted, 'domain', _on_domain_deleted)
+            SigningKeyModel.domain_id == domain_id))

@@ -12,9 +12,25 @@
 """The OpenID provider's share of the application (called by
 server/app.py)."""
 
+from keystone import notifications
+
+from keystone_ng_plugin.oauth2 import clients
 from keystone_ng_plugin.oauth2 import keys
 
 
+def _on_domain_deleted(service, resource_type, operation, payload):
+    keys.on_domain_deleted(payload['resource_info'])
+    clients.on_domain_deleted(payload['resource_info'])
+
+
+def _on_user_deleted(service, resource_type, operation, payload):
+    clients.on_user_deleted(payload['resource_info'])
+
+
 def setup(app):
-    """Follow keystone's domain deletions (a domain's keys go with it)."""
-    keys.register_callbacks()
+    """Follow keystone's deletions: a domain's keys and clients go with
+    it, a service account's clients with the account."""
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, 'domain', _on_domain_deleted)
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, 'user', _on_user_deleted)

@@ -75,6 +75,8 @@ class Credential(str, enum.Enum):
     RESTRICTION = 'token_restriction'
     RESTRICTED_TOKEN = 'restricted_token'
     SERVICE_ACCOUNT_TOKEN = 'service_account_token'
+    # a client of the OpenID provider, with its secret
+    OAUTH2_CLIENT = 'oauth2_client'
     # keystone's own
     APPLICATION_CREDENTIAL = 'application_credential'
     TRUST = 'trust'
@@ -95,6 +97,8 @@ ALLOWED: dict[Credential, frozenset] = {
     Credential.RESTRICTED_TOKEN: frozenset({Kind.PRIMARY}),
     Credential.SERVICE_ACCOUNT_TOKEN: frozenset({
         Kind.PRIMARY, Kind.UNRESTRICTED_APP_CRED}),
+    Credential.OAUTH2_CLIENT: frozenset({Kind.PRIMARY,
+                                         Kind.UNRESTRICTED_APP_CRED}),
     Credential.APPLICATION_CREDENTIAL: frozenset({
         Kind.PRIMARY, Kind.UNRESTRICTED_APP_CRED}),
     # a trust-scoped token may redelegate (keystone checks the trust's

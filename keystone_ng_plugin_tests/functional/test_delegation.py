@@ -46,6 +46,7 @@ EXPECTED = {
     'token restriction':      (Y, Y, Y, N, N, N, Y, N, N),
     'restricted token (mint)': (Y, Y, Y, N, N, N, N, N, N),
     'service account token':  (Y, Y, Y, N, N, N, Y, N, N),
+    'OAuth2 client':          (Y, Y, Y, N, N, N, Y, N, N),
     'application credential': (Y, Y, Y, N, N, N, Y, N, N),
     'trust':                  (Y, Y, Y, N, N, N, N, N, N),
     'EC2 credential':         (Y, Y, Y, N, N, N, N, N, N),
@@ -305,6 +306,10 @@ class Principals:
                 'POST', '/v4/service_accounts/%s/tokens' %
                 self.account['id'],
                 {'token': {'restriction_id': self.account_restriction}}),
+            'OAuth2 client': (
+                'POST', '/v4/oauth2/default/clients', {'oauth2_client': {
+                    'provider_id': uuid.uuid4().hex, 'confidential': True,
+                    'redirect_uris': ['https://app.example.org/cb']}}),
             'application credential': (
                 'POST', '/users/%s/application_credentials' % user,
                 {'application_credential': {'name': uuid.uuid4().hex}}),
