@@ -120,7 +120,11 @@ def _invalid(message: str):
 
 
 def _check_redirect_uri(uri: str):
-    parts = urllib.parse.urlsplit(uri)
+    try:
+        parts = urllib.parse.urlsplit(uri)
+        parts.port  # raises ValueError on a port out of range
+    except ValueError:
+        raise _invalid('redirect URI %r is not a URI' % uri)
     if not parts.scheme or parts.fragment or '*' in uri:
         raise _invalid('redirect URI %r: an absolute URI without a '
                        'fragment or wildcard' % uri)

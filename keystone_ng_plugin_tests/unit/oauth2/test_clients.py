@@ -90,7 +90,8 @@ class ClientsTest(base.TestCase):
 
     def test_redirect_uris_and_grants(self):
         for uri in ('http://app.example.org/cb', 'https://app/cb#x',
-                    'https://*.example.org/cb', '/relative', 'myapp:/cb'):
+                    'https://*.example.org/cb', '/relative', 'myapp:/cb',
+                    'https://[::1/cb', 'https://app.example.org:99999/'):
             self.create(status=400, redirect_uris=[uri])
         self.create(status=400, redirect_uris=[])
         self.create(status=400, grant_types=['refresh_token'])
