@@ -19,7 +19,6 @@ failure); the README states them.
 """
 
 import grp
-import html.parser
 import os
 import pwd
 import secrets
@@ -38,6 +37,7 @@ from keystone_ng_plugin.server import deployment
 import keystone_ng_plugin_tests
 from keystone_ng_plugin_tests.functional import conftest
 from keystone_ng_plugin_tests.functional import databases
+from keystone_ng_plugin_tests import pages
 
 GUIDE = os.path.join(keystone_ng_plugin_tests.TOP, 'doc', 'source',
                      'install', 'guide')
@@ -153,27 +153,12 @@ class Guide:
                                      'X-Subject-Token': token})
 
 
-class _Assets(html.parser.HTMLParser):
-
-    def __init__(self):
-        super().__init__()
-        self.urls = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == 'script' and attrs.get('src'):
-            self.urls.append(attrs['src'])
-        if tag == 'link' and attrs.get('rel') == 'stylesheet':
-            self.urls.append(attrs['href'])
-
-
 def _check_passkey_page(url: str):
     page = requests.get(url, timeout=30)
     assert page.status_code == 200, (url, page.status_code)
-    parser = _Assets()
-    parser.feed(page.text)
-    assert len(parser.urls) == 2
-    for asset in parser.urls:
+    assets = pages.asset_urls(page.text)
+    assert len(assets) == 2
+    for asset in assets:
         # relative to where the page ended up (after a redirect)
         answer = requests.get(urllib.parse.urljoin(page.url, asset),
                               timeout=30)

@@ -11,24 +11,10 @@
 # under the License.
 """The passkey page's assets resolve from every URL the page answers at."""
 
-import html.parser
 import urllib.parse
 
+from keystone_ng_plugin_tests import pages
 from keystone_ng_plugin_tests.unit import base
-
-
-class _Assets(html.parser.HTMLParser):
-
-    def __init__(self):
-        super().__init__()
-        self.urls = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == 'script' and attrs.get('src'):
-            self.urls.append(attrs['src'])
-        if tag == 'link' and attrs.get('rel') == 'stylesheet':
-            self.urls.append(attrs['href'])
 
 
 class PasskeyPageTest(base.TestCase):
@@ -37,10 +23,9 @@ class PasskeyPageTest(base.TestCase):
 
     def _assets_of(self, url):
         page = self.call('get', url)
-        parser = _Assets()
-        parser.feed(page.get_data(as_text=True))
-        self.assertEqual(2, len(parser.urls))
-        for asset in parser.urls:
+        assets = pages.asset_urls(page.get_data(as_text=True))
+        self.assertEqual(2, len(assets))
+        for asset in assets:
             self.call('get', urllib.parse.urljoin(url, asset))
 
     def test_assets_of_the_page(self):

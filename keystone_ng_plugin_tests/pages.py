@@ -1,0 +1,36 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""What a browser loads with a page: its script and style sheet URLs."""
+
+import html.parser
+
+
+class _Assets(html.parser.HTMLParser):
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'script' and attrs.get('src'):
+            self.urls.append(attrs['src'])
+        if tag == 'link' and attrs.get('rel') == 'stylesheet':
+            self.urls.append(attrs['href'])
+
+
+def asset_urls(page: str) -> list[str]:
+    """The script and style sheet references of an HTML page, as written
+    (relative ones resolve against the page's URL)."""
+    parser = _Assets()
+    parser.feed(page)
+    return parser.urls
