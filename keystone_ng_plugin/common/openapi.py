@@ -77,7 +77,8 @@ _RETRY_AFTER = {'Retry-After': {
 def _error_response(status: int) -> dict:
     response = {'description': ERROR_DESCRIPTIONS.get(
         status, http.client.responses.get(status, 'Error'))}
-    if status != 414:
+    # 414 comes from the edge with no JSON; a 304 has no body at all
+    if status not in (304, 414):
         response['content'] = {'application/json': {
             'schema': {'$ref': '#/components/schemas/Error'}}}
     if status in (429, 503):
