@@ -29,10 +29,12 @@ from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
+from keystone_ng_plugin.common import json_body
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.oauth2 import clients
 from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import schema
+from keystone_ng_plugin.oauth2 import server as oauth2_server
 from keystone_ng_plugin.token import delegation
 import keystone_ng_plugin.conf
 
@@ -58,6 +60,17 @@ _jwk = {
         'e': {'type': 'string'},
     },
     'additionalProperties': False,
+}
+token_response = {
+    'type': 'object',
+    'required': ['access_token', 'token_type', 'expires_in'],
+    'properties': {
+        'access_token': {'type': 'string',
+                         'description': 'An RFC 9068 JWT (typ at+jwt).'},
+        'token_type': {'type': 'string', 'enum': ['Bearer']},
+        'expires_in': {'type': 'integer'},
+        'scope': {'type': 'string'},
+    },
 }
 jwks_response = {
     'type': 'object',
@@ -222,12 +235,38 @@ class RotateSecretResource(ks_flask.ResourceBase):
             domain_id, provider_id)}
 
 
+# RFC 6749 token requests are forms
+json_body.allow_form_bodies(r'^/v4/oauth2/[^/]+/token$')
+
+
+class TokenResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary="The token endpoint of a domain's OpenID provider",
+        tags=TAGS, authenticated=False, errors=(401, 503),
+        response_headers=(('Cache-Control', 'no-store'),),
+        response_schema=token_response)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """An RFC 6749 token request (``application/x-www-form-urlencoded``),
+        the client authenticated with ``client_secret_basic`` or
+        ``client_secret_post``. ``grant_type=client_credentials``: for a
+        confidential client bound to a service account, an RFC 9068 JWT
+        access token whose ``sub`` is that account (``aud``
+        ``openstack-apis:<domain_id>``), signed with the domain's key.
+        Errors per RFC 6749 section 5.2; ``invalid_client`` is a 401 with
+        ``WWW-Authenticate``.
+        """
+        return oauth2_server.token_response(domain_id)
+
+
 class OAuth2API(ng_api.V4APIBase):
     _name = 'ng_oauth2'
     _import_name = __name__
     url_prefix = '/v4/oauth2'
     resource_mapping = [
         ng_api.resource(JWKSResource, '/<string:domain_id>/jwks'),
+        ng_api.resource(TokenResource, '/<string:domain_id>/token'),
         ng_api.resource(ClientsResource, '/<string:domain_id>/clients'),
         ng_api.resource(ClientResource,
                         '/<string:domain_id>/clients/<string:provider_id>'),

@@ -15,8 +15,13 @@ Keystone's app-level ``json_body_before_request`` answers 400 to every
 request with a non-JSON body (only ``/v3/OS-OAUTH2/`` is exempt). OpenID
 Connect ``response_mode=form_post`` callbacks are form posts, so the plugin
 replaces that function, on its own application instance only, by one that
-skips the prefixes of ``[keystone_ng] json_body_exempt_prefixes``.
+skips the prefixes of ``[keystone_ng] json_body_exempt_prefixes``, and the
+form endpoints an API declares with :func:`allow_form_bodies` (the OpenID
+provider's token endpoint: RFC 6749 requests are forms).
 """
+
+import re
+import typing as ty
 
 import flask
 
@@ -27,8 +32,21 @@ import keystone_ng_plugin.conf
 CONF = keystone_ng_plugin.conf.CONF
 
 
+_FORM_PATHS: list[ty.Pattern] = []
+
+
+def allow_form_bodies(path_pattern: str):
+    """Let the /v4 paths matching a regular expression (anchored at both
+    ends) take form bodies."""
+    if not path_pattern.startswith('^/v4/'):
+        raise ValueError('only /v4 paths take form bodies')
+    _FORM_PATHS.append(re.compile(path_pattern))
+
+
 def is_exempt(path: str) -> bool:
     """Whether a request path may carry a non-JSON body."""
+    if any(pattern.match(path) for pattern in _FORM_PATHS):
+        return True
     for prefix in CONF.keystone_ng.json_body_exempt_prefixes:
         # Only the plugin's own namespace can be opened up.
         if prefix.startswith('/v4/') and path.startswith(prefix):

@@ -304,20 +304,43 @@ class Manager:
                                     initiator=_initiator())
         return secret
 
+    def find(self, domain_id: str, client_id: str) -> ty.Optional[dict]:
+        """The enabled client of the domain with this client_id, else
+        None."""
+        with sql.session_for_read() as session:
+            row = session.get(ClientModel, client_id)
+            if (row is None or row.domain_id != domain_id or
+                    not row.enabled or row.deleted_at is not None):
+                return None
+            return view(row)
+
+    def verify_secret(self, client_id: ty.Optional[str],
+                      secret: ty.Optional[str]) -> bool:
+        """Whether this is the secret of the client; None (an unknown
+        client) or a client without secret costs the same slow hash."""
+        hashed = None
+        usable = (isinstance(secret, str) and 0 < len(secret) <= 512 and
+                  '\x00' not in secret)
+        if not usable:
+            # bcrypt refuses NUL: still one slow hash, of nothing
+            client_id, secret = None, ''
+        if client_id is not None:
+            with sql.session_for_read() as session:
+                row = session.get(ClientModel, client_id)
+                if row is not None and row.deleted_at is None:
+                    hashed = row.secret_hash
+        ok = password_hashing.check_password(secret,
+                                             hashed or _dummy_hash())
+        return ok and hashed is not None
+
     def authenticate(self, domain_id: str, client_id: str,
                      secret: str) -> ty.Optional[dict]:
         """The enabled confidential client of the domain whose secret this
         is, else None; the same slow hash is checked either way."""
-        with sql.session_for_read() as session:
-            row = session.get(ClientModel, client_id)
-            usable = (row is not None and row.domain_id == domain_id and
-                      row.enabled and row.deleted_at is None and
-                      row.secret_hash is not None)
-            hashed = row.secret_hash if usable else _dummy_hash()
-            client = view(row) if usable else None
-        if password_hashing.check_password(secret, hashed) and usable:
-            return client
-        return None
+        client = self.find(domain_id, client_id)
+        ok = self.verify_secret(client['client_id'] if client else None,
+                                secret)
+        return client if ok else None
 
 
 def on_domain_deleted(domain_id: str):

@@ -9,11 +9,15 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""The OpenID provider's signing keys on the real server, on each
-database: keystone-ng-manage oauth2_key_rotate, the JWKS, two nodes."""
+"""The OpenID provider on the real server, on each database: the signing
+keys (keystone-ng-manage oauth2_key_rotate, the JWKS, two nodes) and the
+token endpoint with a real OAuth 2.0 client (authlib's)."""
 
 import uuid
 
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc import jwk
+from joserfc import jwt
 import pytest
 import requests
 
@@ -69,3 +73,38 @@ def test_rotation_and_jwks_shared_by_two_nodes(keystone, admin_token,
         assert rotated[0] == kids[1]       # the next key signs
         assert rotated[2] == kids[0]       # the old one stays published
         assert after.text == _jwks(node_b.base_url, domain_id).text
+
+
+def test_client_credentials_with_authlibs_client(keystone, admin_token):
+    headers = {'X-Auth-Token': admin_token}
+    account = requests.post(
+        keystone.base_url + '/v4/service_accounts', headers=headers,
+        timeout=30, json={'service_account': {
+            'name': 'cc-' + uuid.uuid4().hex[:8], 'domain_id': 'default'}}
+    ).json()['service_account']
+    created = requests.post(
+        keystone.base_url + '/v4/oauth2/default/clients', headers=headers,
+        timeout=30, json={'oauth2_client': {
+            'provider_id': 'cc-' + uuid.uuid4().hex[:8],
+            'confidential': True, 'grant_types': ['client_credentials'],
+            'allowed_scopes': ['openstack'],
+            'service_account_id': account['id']}})
+    assert created.status_code == 201, created.text
+    client_id = created.json()['oauth2_client']['client_id']
+    secret = created.json()['client_secret']
+    if _jwks(keystone.base_url, 'default').status_code == 404:
+        _rotate(keystone, '--domain', 'default')
+    url = keystone.base_url + '/v4/oauth2/default/token'
+    session = OAuth2Session(client_id, secret, scope='openstack')
+    token = session.fetch_token(url, grant_type='client_credentials')
+    assert token['token_type'] == 'Bearer'
+    published = _jwks(keystone.base_url, 'default').json()
+    claims = jwt.decode(token['access_token'],
+                        jwk.KeySet.import_key_set(published)).claims
+    assert claims['sub'] == account['id']
+    assert claims['client_id'] == client_id
+    # a wrong secret: RFC 6749's invalid_client, from authlib's client too
+    wrong = OAuth2Session(client_id, secret + 'x')
+    with pytest.raises(Exception) as refused:
+        wrong.fetch_token(url, grant_type='client_credentials')
+    assert 'invalid_client' in str(refused.value)
