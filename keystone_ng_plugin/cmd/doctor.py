@@ -223,6 +223,21 @@ def symptom_service_accounts_with_passwords_or_credentials():
         'JOIN ng_service_account sa ON sa.id = ac.user_id') > 0
 
 
+def symptom_oauth2_clients_without_signing_keys():
+    """A domain has OpenID provider clients but no signing key.
+
+    Its token endpoint answers 503 and its JWKS 404 until the domain has
+    keys: run `keystone-ng-manage oauth2_key_rotate --domain <domain_id>`
+    (once; later rotations without --domain rotate every domain with
+    keys).
+    """
+    return _count(
+        'SELECT COUNT(*) FROM ng_oauth2_client c '
+        'WHERE c.deleted_at IS NULL AND NOT EXISTS ('
+        'SELECT 1 FROM ng_oauth2_signing_key k '
+        "WHERE k.domain_id = c.domain_id AND k.state = 'primary')") > 0
+
+
 def symptom_plugin_tables_not_up_to_date():
     """The plugin's tables are missing or not up to date.
 

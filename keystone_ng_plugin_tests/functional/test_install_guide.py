@@ -52,6 +52,7 @@ PLUGIN_SYMPTOMS = ('Token restrictions exist', 'Restrictions allow renewal',
                    "keystone's cache backend lives in one process",
                    'Proxy headers are parsed',
                    'Service accounts hold a password',
+                   'OpenID provider clients but no signing key',
                    "The plugin's tables are missing")
 
 

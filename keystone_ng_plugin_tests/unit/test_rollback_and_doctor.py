@@ -20,6 +20,7 @@ import keystone.conf
 
 from keystone_ng_plugin.cmd import doctor
 from keystone_ng_plugin.cmd import rollback
+from keystone_ng_plugin.oauth2 import keys as oauth2_keys
 from keystone_ng_plugin_tests.unit import base
 
 CONF = keystone.conf.CONF
@@ -191,3 +192,13 @@ class DoctorTest(base.TestCase):
         self.assertEqual(
             ['service_accounts_with_passwords_or_credentials'],
             self._symptoms())
+
+    def test_provider_clients_need_signing_keys(self):
+        self.call('post', '/v4/oauth2/%s/clients' % self.domain_id,
+                  self.admin_token(), 201, {'oauth2_client': {
+                      'provider_id': 'app', 'confidential': True,
+                      'redirect_uris': ['https://app.example.org/cb']}})
+        self.assertEqual(['oauth2_clients_without_signing_keys'],
+                         self._symptoms())
+        oauth2_keys.rotate(self.domain_id)
+        self.assertEqual([], self._symptoms())
