@@ -72,6 +72,19 @@ token_response = {
         'scope': {'type': 'string'},
     },
 }
+# RFC 6749 section 5.2
+oauth2_error = {
+    'type': 'object',
+    'required': ['error'],
+    'properties': {
+        'error': {'type': 'string', 'description': 'invalid_request, '
+                  'invalid_client, invalid_grant, unauthorized_client, '
+                  'unsupported_grant_type, invalid_scope or '
+                  'temporarily_unavailable'},
+        'error_description': {'type': 'string'},
+        'error_uri': {'type': 'string'},
+    },
+}
 jwks_response = {
     'type': 'object',
     'required': ['keys'],
@@ -245,7 +258,7 @@ class TokenResource(ks_flask.ResourceBase):
         summary="The token endpoint of a domain's OpenID provider",
         tags=TAGS, authenticated=False, errors=(401, 503),
         response_headers=(('Cache-Control', 'no-store'),),
-        response_schema=token_response)
+        response_schema=token_response, error_schema=oauth2_error)
     @ks_flask.unenforced_api
     def post(self, domain_id):
         """An RFC 6749 token request (``application/x-www-form-urlencoded``),

@@ -71,13 +71,15 @@ class Operation:
     response_headers: tuple[tuple[str, str], ...] = ()
     errors: tuple[int, ...] = ()
     response_schema: ty.Optional[dict] = None
+    error_schema: ty.Optional[dict] = None
 
 
 def operation(*, summary: str, status: int = 200, tags=(),
               description: ty.Optional[str] = None,
               authenticated: bool = True,
               response_media_types=('application/json',),
-              response_headers=(), errors=(), response_schema=None):
+              response_headers=(), errors=(), response_schema=None,
+              error_schema=None):
     """Declare the OpenAPI facts of a resource method.
 
     Args:
@@ -92,6 +94,9 @@ def operation(*, summary: str, status: int = 200, tags=(),
         response_schema: the success body's schema, for methods that build
             their response themselves (otherwise keystone's
             ``response_body_schema`` decorator declares it and validates).
+        error_schema: the body of the operation's own errors, for protocol
+            endpoints whose errors are not keystone's envelope (an OAuth
+            2.0 token endpoint's); the edge's errors stay keystone's.
     Returns:
         A decorator that records an :class:`Operation` on the function.
     """
@@ -102,7 +107,8 @@ def operation(*, summary: str, status: int = 200, tags=(),
             authenticated=authenticated,
             response_media_types=tuple(response_media_types),
             response_headers=tuple(response_headers),
-            errors=tuple(errors), response_schema=response_schema)
+            errors=tuple(errors), response_schema=response_schema,
+            error_schema=error_schema)
         return func
     return decorator
 

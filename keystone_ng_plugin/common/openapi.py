@@ -74,13 +74,17 @@ _RETRY_AFTER = {'Retry-After': {
     'schema': {'type': 'string'}}}
 
 
-def _error_response(status: int) -> dict:
+def _error_response(status: int,
+                    own: ty.Optional[dict] = None) -> dict:
     response = {'description': ERROR_DESCRIPTIONS.get(
         status, http.client.responses.get(status, 'Error'))}
     # 414 comes from the edge with no JSON; a 304 has no body at all
     if status not in (304, 414):
-        response['content'] = {'application/json': {
-            'schema': {'$ref': '#/components/schemas/Error'}}}
+        schema = {'$ref': '#/components/schemas/Error'}
+        if own is not None:
+            # the operation's own errors, or the edge's (keystone's)
+            schema = {'anyOf': [schema, copy.deepcopy(own)]}
+        response['content'] = {'application/json': {'schema': schema}}
     if status in (429, 503):
         response['headers'] = copy.deepcopy(_RETRY_AFTER)
     return response
@@ -155,7 +159,7 @@ def _operation(route: ng_api.Route) -> dict:
     if route.path_params:
         errors.add(http.client.NOT_FOUND)
     for status in sorted(errors):
-        responses[str(status)] = _error_response(status)
+        responses[str(status)] = _error_response(status, op.error_schema)
     doc['responses'] = responses
     return doc
 
