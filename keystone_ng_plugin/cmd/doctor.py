@@ -23,6 +23,7 @@ import urllib.parse
 
 from keystone.common import sql as ks_sql
 import keystone.conf
+from oslo_config import cfg
 import sqlalchemy as sa
 
 from keystone_ng_plugin.cmd import rollback
@@ -69,7 +70,7 @@ def symptom_renewable_restrictions_without_the_ngrestricted_method():
     """
     try:
         driver = CONF.auth.get('token') or 'default'
-    except Exception:
+    except cfg.NoSuchOptError:
         driver = 'default'
     return _restricted_provider() and not rollback.ours(
         'keystone.auth.token', driver) and _count(
@@ -196,7 +197,8 @@ def symptom_proxy_headers_without_trusted_proxies():
     """
     try:
         parsing = CONF.oslo_middleware.enable_proxy_headers_parsing
-    except Exception:  # oslo.middleware's options not registered
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        # oslo.middleware's options not registered
         parsing = False
     return bool(parsing) and not CONF.keystone_ng.trusted_proxies
 

@@ -27,6 +27,7 @@ import shutil
 import typing as ty
 
 from keystone.conf import constants as ks_constants
+from oslo_config import cfg
 
 DISTRIBUTION = 'keystone-ng-plugin'
 WSGI_APP = 'keystone_ng_plugin.wsgi:application'
@@ -67,7 +68,7 @@ def ours(namespace: str, name: ty.Optional[str]) -> bool:
 def _auth_driver(conf, method: str) -> str:
     try:
         return conf.auth.get(method) or 'default'
-    except Exception:  # an unregistered method option: its default driver
+    except cfg.NoSuchOptError:  # an unregistered method: its default driver
         return 'default'
 
 
