@@ -72,6 +72,13 @@ def _auth_driver(conf, method: str) -> str:
         return 'default'
 
 
+def _plugin_methods(conf) -> list[str]:
+    """The [auth] methods only this distribution provides."""
+    return [m for m in conf.auth.methods
+            if m not in ks_constants._DEFAULT_AUTH_METHODS
+            and ours('keystone.auth.' + m, _auth_driver(conf, m))]
+
+
 def edits(conf) -> list[Edit]:
     """The keystone.conf edits stock keystone needs, in order."""
     found = []
@@ -79,9 +86,7 @@ def edits(conf) -> list[Edit]:
         found.append(Edit('token', 'provider', STOCK_PROVIDER,
                           conf.token.provider))
     methods = list(conf.auth.methods)
-    plugin_methods = [m for m in methods
-                      if ours('keystone.auth.' + m, _auth_driver(conf, m))
-                      and m not in ks_constants._DEFAULT_AUTH_METHODS]
+    plugin_methods = _plugin_methods(conf)
     for method in methods:
         if method in plugin_methods:
             continue
@@ -106,9 +111,7 @@ def relabelled_methods(conf) -> list[str]:
     store their methods as positions in that list, so dropping one of these
     shifts the methods read from every later method's live tokens."""
     methods = list(conf.auth.methods)
-    plugin = [m for m in methods
-              if ours('keystone.auth.' + m, _auth_driver(conf, m))
-              and m not in ks_constants._DEFAULT_AUTH_METHODS]
+    plugin = _plugin_methods(conf)
     tail = len(methods)
     while tail and methods[tail - 1] in plugin:
         tail -= 1

@@ -242,8 +242,9 @@ class Manager:
                 type='OAuth2 client',
                 details='provider_id %s is taken in the domain (deleted '
                         'clients keep theirs)' % ref['provider_id'])
-        notifications.Audit.created(RESOURCE_TYPE, created['client_id'],
-                                    initiator=_initiator())
+        notifications.Audit.created(
+            RESOURCE_TYPE, created['client_id'],
+            initiator=notifications.build_audit_initiator())
         return created, secret
 
     def get(self, domain_id: str, provider_id: str) -> dict:
@@ -279,8 +280,9 @@ class Manager:
             row.updated_at = sql.utcnow()
             session.flush()
             updated = view(row)
-        notifications.Audit.updated(RESOURCE_TYPE, updated['client_id'],
-                                    initiator=_initiator())
+        notifications.Audit.updated(
+            RESOURCE_TYPE, updated['client_id'],
+            initiator=notifications.build_audit_initiator())
         return updated
 
     def delete(self, domain_id: str, provider_id: str):
@@ -289,8 +291,9 @@ class Manager:
             row.enabled, row.deleted_at = False, sql.utcnow()
             row.secret_hash = None
             client_id = row.id
-        notifications.Audit.deleted(RESOURCE_TYPE, client_id,
-                                    initiator=_initiator())
+        notifications.Audit.deleted(
+            RESOURCE_TYPE, client_id,
+            initiator=notifications.build_audit_initiator())
 
     def rotate_secret(self, domain_id: str, provider_id: str) -> str:
         with sql.session_for_write() as session:
@@ -300,8 +303,9 @@ class Manager:
             secret, row.secret_hash = _secret()
             row.updated_at = sql.utcnow()
             client_id = row.id
-        notifications.Audit.updated(RESOURCE_TYPE, client_id,
-                                    initiator=_initiator())
+        notifications.Audit.updated(
+            RESOURCE_TYPE, client_id,
+            initiator=notifications.build_audit_initiator())
         return secret
 
     def find(self, domain_id: str, client_id: str) -> ty.Optional[dict]:
@@ -333,15 +337,6 @@ class Manager:
                                              hashed or _dummy_hash())
         return ok and hashed is not None
 
-    def authenticate(self, domain_id: str, client_id: str,
-                     secret: str) -> ty.Optional[dict]:
-        """The enabled confidential client of the domain whose secret this
-        is, else None; the same slow hash is checked either way."""
-        client = self.find(domain_id, client_id)
-        ok = self.verify_secret(client['client_id'] if client else None,
-                                secret)
-        return client if ok else None
-
 
 def on_domain_deleted(domain_id: str):
     with sql.session_for_write() as session:
@@ -356,13 +351,6 @@ def on_user_deleted(user_id: str):
             ClientModel.service_account_id == user_id,
             ClientModel.deleted_at.is_(None)).values(
             enabled=False, deleted_at=sql.utcnow(), secret_hash=None))
-
-
-def _initiator():
-    try:
-        return notifications.build_audit_initiator()
-    except RuntimeError:  # outside a request (keystone-ng-manage)
-        return None
 
 
 _MANAGER: ty.Optional[Manager] = None
