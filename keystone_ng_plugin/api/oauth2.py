@@ -11,9 +11,11 @@
 # under the License.
 """Keystone as an OpenID provider: /v4/oauth2/{domain_id}/...
 
-So far the published signing keys (``jwks``) and the clients; the
-authorization, token, userinfo and discovery endpoints come with the rest
-of the provider.
+The discovery documents, the published signing keys (``jwks``), the
+clients, the authorization endpoint and its pages, the token,
+introspection and revocation endpoints, userinfo and logout. The protocol
+is authlib's (:mod:`keystone_ng_plugin.oauth2.server`), the pages the
+plugin's (:mod:`keystone_ng_plugin.oauth2.authorize`).
 """
 
 import hashlib
@@ -31,6 +33,7 @@ from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import json_body
 from keystone_ng_plugin.common import validation
+from keystone_ng_plugin.oauth2 import authorize
 from keystone_ng_plugin.oauth2 import clients
 from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import schema
@@ -248,8 +251,68 @@ class RotateSecretResource(ks_flask.ResourceBase):
             domain_id, provider_id)}
 
 
-# RFC 6749 token requests are forms
-json_body.allow_form_bodies(r'^/v4/oauth2/[^/]+/token$')
+# RFC 6749 requests, the pages' posts and logout are forms
+json_body.allow_form_bodies(
+    r'^/v4/oauth2/[^/]+/(token|introspect|revoke|userinfo|end_session|'
+    r'authorize(/login|/second-factor|/consent)?)$')
+
+
+def _form(required=(), **fields) -> dict:
+    return {'type': 'object', 'required': list(required),
+            'properties': {name: dict({'type': 'string'}, **extra)
+                           for name, extra in fields.items()}}
+
+
+token_form = _form(
+    ['grant_type'],
+    grant_type={'enum': oauth2_server.GRANT_TYPES},
+    code={}, redirect_uri={}, code_verifier={}, refresh_token={}, scope={},
+    client_id={'description': 'client_secret_post, or a public client'},
+    client_secret={'description': 'client_secret_post'})
+held_token_form = _form(
+    ['token'], token={},
+    token_type_hint={'enum': ['access_token', 'refresh_token']},
+    client_id={}, client_secret={})
+_page_fields = {'request': {'description': 'the pending request'},
+                'csrf_token': {}}
+login_form = _form(['request', 'csrf_token', 'username', 'password'],
+                   username={}, password={'format': 'password'},
+                   **_page_fields)
+second_factor_form = _form(['request', 'csrf_token', 'passcode'],
+                           passcode={}, **_page_fields)
+consent_form = _form(['request', 'csrf_token', 'decision'],
+                     decision={'enum': ['allow', 'deny']}, **_page_fields)
+authorize_form = _form(
+    ['response_type', 'client_id', 'redirect_uri', 'scope'],
+    response_type={'enum': ['code']}, client_id={}, redirect_uri={},
+    scope={'description': 'openid and more of the client\'s scopes'},
+    state={}, nonce={}, code_challenge={},
+    code_challenge_method={'enum': ['S256']},
+    prompt={'description': 'none, login or consent'},
+    max_age={}, login_hint={}, id_token_hint={})
+end_session_form = _form((), id_token_hint={}, post_logout_redirect_uri={},
+                         client_id={}, state={})
+userinfo_form = _form(['access_token'], access_token={})
+userinfo_response = {
+    'type': 'object', 'required': ['sub'],
+    'properties': {name: {'type': 'string'}
+                   for name in oauth2_server.ng_claims.claims_supported()},
+}
+metadata_response = {
+    'type': 'object',
+    'required': ['issuer', 'authorization_endpoint', 'token_endpoint',
+                 'jwks_uri', 'response_types_supported',
+                 'subject_types_supported',
+                 'id_token_signing_alg_values_supported'],
+    'description': 'OpenID Connect Discovery 1.0 / RFC 8414 metadata',
+}
+introspection_response = {
+    'type': 'object', 'required': ['active'],
+    'properties': {'active': {'type': 'boolean'}},
+}
+_HTML = ('text/html',)
+_PAGE_HEADERS = (('Content-Security-Policy', "frame-ancestors 'none', no "
+                  "script"), ('Cache-Control', 'no-store'))
 
 
 class TokenResource(ks_flask.ResourceBase):
@@ -258,19 +321,208 @@ class TokenResource(ks_flask.ResourceBase):
         summary="The token endpoint of a domain's OpenID provider",
         tags=TAGS, authenticated=False, errors=(401, 503),
         response_headers=(('Cache-Control', 'no-store'),),
-        response_schema=token_response, error_schema=oauth2_error)
+        response_schema=token_response, error_schema=oauth2_error,
+        form_schema=token_form)
     @ks_flask.unenforced_api
     def post(self, domain_id):
         """An RFC 6749 token request (``application/x-www-form-urlencoded``),
         the client authenticated with ``client_secret_basic`` or
-        ``client_secret_post``. ``grant_type=client_credentials``: for a
-        confidential client bound to a service account, an RFC 9068 JWT
-        access token whose ``sub`` is that account (``aud``
-        ``openstack-apis:<domain_id>``), signed with the domain's key.
-        Errors per RFC 6749 section 5.2; ``invalid_client`` is a 401 with
-        ``WWW-Authenticate``.
+        ``client_secret_post`` (or a public client by ``client_id`` with
+        PKCE). ``authorization_code`` (PKCE S256; single use: a second
+        redemption fails and revokes what the first issued) and
+        ``refresh_token`` (rotating; a used one revokes its family): the
+        user's RFC 9068 access token (``aud`` the client), an ID token for
+        ``openid``, and the next refresh token for a client with the grant.
+        ``client_credentials``: for a confidential client bound to a
+        service account, an access token whose ``sub`` is that account
+        (``aud`` ``openstack-apis:<domain_id>``). Tokens are signed with
+        the domain's key. Errors per RFC 6749 section 5.2;
+        ``invalid_client`` is a 401 with ``WWW-Authenticate``.
         """
         return oauth2_server.token_response(domain_id)
+
+
+def _metadata(domain_id):
+    document = oauth2_server.metadata(domain_id)
+    if document is None:
+        raise exception.NotFound(
+            target='OpenID provider of domain %s (no signing keys)'
+            % domain_id)
+    response = flask.Response(json.dumps(document),
+                              mimetype='application/json')
+    response.headers['Cache-Control'] = (
+        'public, max-age=%d' % CONF.oauth2.jwks_max_age)
+    return response
+
+
+class OpenIDConfigurationResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary="The OpenID Connect discovery document of a domain's "
+                "provider", tags=TAGS, authenticated=False, errors=(404,),
+        response_schema=metadata_response)
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """Issuer, endpoints, grants, PKCE methods, client authentication
+        methods, scopes, claims and signing algorithms, each read from the
+        code that implements it. 404 for a domain without signing keys.
+        """
+        return _metadata(domain_id)
+
+
+class AuthorizationServerMetadataResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary="RFC 8414 metadata of a domain's provider", tags=TAGS,
+        authenticated=False, errors=(404,),
+        response_schema=metadata_response)
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """The same document as ``openid-configuration``."""
+        return _metadata(domain_id)
+
+
+class AuthorizeResource(ks_flask.ResourceBase):
+
+    _doc = dict(tags=TAGS, authenticated=False, errors=(302, 404),
+                response_media_types=_HTML, response_headers=_PAGE_HEADERS)
+
+    @ng_api.operation(summary='The authorization endpoint', **_doc)
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """OpenID Connect authorization code flow (``response_type=code``,
+        PKCE S256, ``state``, ``nonce``, ``prompt`` none/login/consent,
+        ``max_age``, ``login_hint``, ``id_token_hint``; request objects are
+        refused with ``request_not_supported``). With a live SSO session
+        and remembered consent: a 302 to the redirect URI with the code;
+        otherwise the sign-in or consent page. Errors about the client or
+        its redirect URI are a page; the others go to the redirect URI.
+        """
+        return authorize.authorize(domain_id)
+
+    @ng_api.operation(summary='The authorization endpoint (form post)',
+                      form_schema=authorize_form, **_doc)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """As GET, the parameters in a form body."""
+        return authorize.authorize(domain_id)
+
+
+class LoginResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Sign in on the provider (password form)',
+                      tags=TAGS, authenticated=False, errors=(303, 401),
+                      response_media_types=_HTML, form_schema=login_form,
+                      response_headers=_PAGE_HEADERS)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """Keystone's password method (lockout and password expiry
+        apply). Then the second-factor page when the user's MFA rules ask
+        for one, the consent page, or a 303 to the client with the code.
+        Only from the browser that opened the request (its cookie) with
+        the page's CSRF token.
+        """
+        return authorize.login(domain_id)
+
+
+class SecondFactorResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='A second factor on the provider (TOTP)',
+                      tags=TAGS, authenticated=False, errors=(303, 401),
+                      response_media_types=_HTML,
+                      form_schema=second_factor_form,
+                      response_headers=_PAGE_HEADERS)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """Keystone's totp method, for users whose MFA rules need it."""
+        return authorize.second_factor(domain_id)
+
+
+class ConsentResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Allow or deny a client', tags=TAGS,
+                      authenticated=False, errors=(303,),
+                      response_media_types=_HTML, form_schema=consent_form,
+                      response_headers=_PAGE_HEADERS)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """``allow`` is remembered for the user, client and scopes; both
+        answers are a 303 to the client (``access_denied`` for deny)."""
+        return authorize.consent(domain_id)
+
+
+class UserinfoResource(ks_flask.ResourceBase):
+
+    _doc = dict(tags=TAGS, authenticated=False, errors=(401, 403),
+                response_headers=(('Cache-Control', 'no-store'),),
+                response_schema=userinfo_response, error_schema=oauth2_error)
+
+    @ng_api.operation(summary='OpenID Connect userinfo', **_doc)
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """The claims of the access token's scopes about its user
+        (``Authorization: Bearer``): ``sub``; ``preferred_username``,
+        ``name``, ``domain_id``, ``domain_name`` for ``profile``; ``email``
+        for ``email``. 401 (``WWW-Authenticate``) for a token that is
+        invalid, expired, revoked or of a disabled or deleted user.
+        """
+        return oauth2_server.userinfo_response(domain_id)
+
+    @ng_api.operation(summary='OpenID Connect userinfo (POST)',
+                      form_schema=userinfo_form, **_doc)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """As GET; the token in the header or an ``access_token`` form
+        field."""
+        return oauth2_server.userinfo_response(domain_id)
+
+
+class IntrospectResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Token introspection (RFC 7662)', tags=TAGS,
+                      authenticated=False, errors=(401,),
+                      response_schema=introspection_response,
+                      error_schema=oauth2_error, form_schema=held_token_form)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """For an authenticated client, about the access and refresh
+        tokens issued to it: ``active`` false when revoked, expired, of a
+        disabled or deleted user, or another client's."""
+        return oauth2_server.introspection_response(domain_id)
+
+
+class RevokeResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Token revocation (RFC 7009)', tags=TAGS,
+                      authenticated=False, errors=(401,),
+                      error_schema=oauth2_error, form_schema=held_token_form)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """Revoke an access token (its ``jti``) or a refresh token (its
+        whole family), visible at once to userinfo and introspection. 200
+        for unknown tokens too."""
+        return oauth2_server.revocation_response(domain_id)
+
+
+class EndSessionResource(ks_flask.ResourceBase):
+
+    _doc = dict(tags=TAGS, authenticated=False, errors=(302,),
+                response_media_types=_HTML, response_headers=_PAGE_HEADERS)
+
+    @ng_api.operation(summary='RP-initiated logout', **_doc)
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """Ends the browser's SSO session; with a registered
+        ``post_logout_redirect_uri`` (and ``id_token_hint`` or
+        ``client_id``), a 302 there with ``state``."""
+        return authorize.end_session(domain_id)
+
+    @ng_api.operation(summary='RP-initiated logout (form post)',
+                      form_schema=end_session_form, **_doc)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """As GET."""
+        return authorize.end_session(domain_id)
 
 
 class OAuth2API(ng_api.V4APIBase):
@@ -280,6 +532,23 @@ class OAuth2API(ng_api.V4APIBase):
     resource_mapping = [
         ng_api.resource(JWKSResource, '/<string:domain_id>/jwks'),
         ng_api.resource(TokenResource, '/<string:domain_id>/token'),
+        ng_api.resource(
+            OpenIDConfigurationResource,
+            '/<string:domain_id>/.well-known/openid-configuration'),
+        ng_api.resource(
+            AuthorizationServerMetadataResource,
+            '/<string:domain_id>/.well-known/oauth-authorization-server'),
+        ng_api.resource(AuthorizeResource, '/<string:domain_id>/authorize'),
+        ng_api.resource(LoginResource, '/<string:domain_id>/authorize/login'),
+        ng_api.resource(SecondFactorResource,
+                        '/<string:domain_id>/authorize/second-factor'),
+        ng_api.resource(ConsentResource,
+                        '/<string:domain_id>/authorize/consent'),
+        ng_api.resource(UserinfoResource, '/<string:domain_id>/userinfo'),
+        ng_api.resource(IntrospectResource, '/<string:domain_id>/introspect'),
+        ng_api.resource(RevokeResource, '/<string:domain_id>/revoke'),
+        ng_api.resource(EndSessionResource,
+                        '/<string:domain_id>/end_session'),
         ng_api.resource(ClientsResource, '/<string:domain_id>/clients'),
         ng_api.resource(ClientResource,
                         '/<string:domain_id>/clients/<string:provider_id>'),

@@ -72,6 +72,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     response_schema: ty.Optional[dict] = None
     error_schema: ty.Optional[dict] = None
+    form_schema: ty.Optional[dict] = None
 
 
 def operation(*, summary: str, status: int = 200, tags=(),
@@ -79,7 +80,7 @@ def operation(*, summary: str, status: int = 200, tags=(),
               authenticated: bool = True,
               response_media_types=('application/json',),
               response_headers=(), errors=(), response_schema=None,
-              error_schema=None):
+              error_schema=None, form_schema=None):
     """Declare the OpenAPI facts of a resource method.
 
     Args:
@@ -97,6 +98,9 @@ def operation(*, summary: str, status: int = 200, tags=(),
         error_schema: the body of the operation's own errors, for protocol
             endpoints whose errors are not keystone's envelope (an OAuth
             2.0 token endpoint's); the edge's errors stay keystone's.
+        form_schema: the fields of a form-only request body
+            (``application/x-www-form-urlencoded``) that a protocol library
+            parses, for the document.
     Returns:
         A decorator that records an :class:`Operation` on the function.
     """
@@ -108,7 +112,7 @@ def operation(*, summary: str, status: int = 200, tags=(),
             response_media_types=tuple(response_media_types),
             response_headers=tuple(response_headers),
             errors=tuple(errors), response_schema=response_schema,
-            error_schema=error_schema)
+            error_schema=error_schema, form_schema=form_schema)
         return func
     return decorator
 

@@ -130,6 +130,12 @@ def _operation(route: ng_api.Route) -> dict:
                 'schema': copy.deepcopy(route.request_body_schema)}
                 for media_type in media_types},
         }
+    elif op.form_schema is not None:
+        doc['requestBody'] = {
+            'required': True,
+            'content': {'application/x-www-form-urlencoded': {
+                'schema': copy.deepcopy(op.form_schema)}},
+        }
     success: dict = {
         'description': http.client.responses.get(op.status, 'Success')}
     if op.status != http.client.NO_CONTENT:

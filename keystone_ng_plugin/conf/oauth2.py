@@ -43,8 +43,39 @@ jwks_max_age = cfg.IntOpt(
          'before it signs: oauth2_key_rotate refuses to promote a younger '
          'one.')
 
+authorization_code_lifetime_seconds = cfg.IntOpt(
+    'authorization_code_lifetime_seconds', default=60, min=5, max=600,
+    help='Lifetime of authorization codes. A code is single use: a second '
+         'redemption fails and revokes what the first one issued.')
+
+refresh_token_lifetime_days = cfg.IntOpt(
+    'refresh_token_lifetime_days', default=30, min=1, max=365,
+    help='Lifetime of a refresh token family from the login it started '
+         'with. Refresh tokens rotate on every use; presenting a used one '
+         'revokes its whole family.')
+
+pre_auth_session_lifetime_minutes = cfg.IntOpt(
+    'pre_auth_session_lifetime_minutes', default=10, min=1, max=60,
+    help='How long an authorization request waits for the user to sign in '
+         'and consent.')
+
+session_lifetime_minutes = cfg.IntOpt(
+    'session_lifetime_minutes', default=480, min=1, max=43200,
+    help='Lifetime of the single sign-on session a login on the '
+         'provider\'s pages opens (its cookie is a session cookie of the '
+         'browser).')
+
+acr_values = cfg.DictOpt(
+    'acr_values', default={},
+    help='The acr claim of ID tokens, by how the user signed in: keys mfa, '
+         'hwk, swk, pwd (the first of these the login has wins). Unset: no '
+         'acr claim. Example: mfa:phr,pwd:basic')
+
 ALL_OPTS = [signing_algorithm, access_token_lifetime_minutes,
-            id_token_lifetime_minutes, jwks_max_age]
+            id_token_lifetime_minutes, jwks_max_age,
+            authorization_code_lifetime_seconds, refresh_token_lifetime_days,
+            pre_auth_session_lifetime_minutes, session_lifetime_minutes,
+            acr_values]
 
 
 def register_opts(conf):

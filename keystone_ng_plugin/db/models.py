@@ -18,6 +18,7 @@ from keystone_ng_plugin.federation.backends import mapping_sql  # noqa
 from keystone_ng_plugin.federation.backends import sql as federation_sql  # noqa
 from keystone_ng_plugin.oauth2 import clients as oauth2_clients  # noqa
 from keystone_ng_plugin.oauth2 import keys as oauth2_keys  # noqa: F401
+from keystone_ng_plugin.oauth2 import state as oauth2_state  # noqa: F401
 from keystone_ng_plugin.passkey.backends import sql as passkey_sql  # noqa
 from keystone_ng_plugin.restriction.backends import sql as restriction_sql  # noqa
 from keystone_ng_plugin.service_account import core as service_account  # noqa

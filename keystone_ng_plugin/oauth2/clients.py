@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from keystone_ng_plugin.common import sql
+from keystone_ng_plugin.oauth2 import state
 from keystone_ng_plugin.service_account import core as accounts
 
 PROVIDERS = provider_api.ProviderAPIs
@@ -291,6 +292,7 @@ class Manager:
             row.enabled, row.deleted_at = False, sql.utcnow()
             row.secret_hash = None
             client_id = row.id
+        state.revoke_client(client_id)
         notifications.Audit.deleted(
             RESOURCE_TYPE, client_id,
             initiator=notifications.build_audit_initiator())

@@ -16,20 +16,24 @@ from keystone import notifications
 
 from keystone_ng_plugin.oauth2 import clients
 from keystone_ng_plugin.oauth2 import keys
+from keystone_ng_plugin.oauth2 import state
 
 
 def _on_domain_deleted(service, resource_type, operation, payload):
     keys.on_domain_deleted(payload['resource_info'])
     clients.on_domain_deleted(payload['resource_info'])
+    state.forget_domain(payload['resource_info'])
 
 
 def _on_user_deleted(service, resource_type, operation, payload):
     clients.on_user_deleted(payload['resource_info'])
+    state.forget_user(payload['resource_info'])
 
 
 def setup(app):
-    """Follow keystone's deletions: a domain's keys and clients go with
-    it, a service account's clients with the account."""
+    """Follow keystone's deletions: a domain's keys, clients and flow
+    state go with it, a user's sessions, consents and refresh tokens with
+    the user, a service account's clients with the account."""
     notifications.register_event_callback(
         notifications.ACTIONS.deleted, 'domain', _on_domain_deleted)
     notifications.register_event_callback(

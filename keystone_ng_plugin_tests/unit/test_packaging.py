@@ -50,15 +50,17 @@ class PackagingTest(testtools.TestCase):
     def test_flat_layout_declared_for_a_static_editable_install(self):
         self.assertEqual('.', self.cfg['files']['packages_root'])
 
-    def test_package_data_of_the_passkey_page(self):
+    def test_package_data_of_the_pages(self):
         data = self.cfg['options.package_data']
-        ui = os.path.join(ROOT, 'keystone_ng_plugin', 'passkey', 'ui')
-        patterns = data['keystone_ng_plugin.passkey.ui'].split(', ')
-        for name in os.listdir(ui):
-            if name.endswith('.py') or name == '__pycache__':
-                continue
-            self.assertTrue(any(name.endswith(p.lstrip('*'))
-                                for p in patterns), name)
+        for package in ('passkey.ui', 'oauth2.pages'):
+            ui = os.path.join(ROOT, 'keystone_ng_plugin',
+                              *package.split('.'))
+            patterns = data['keystone_ng_plugin.' + package].split(', ')
+            for name in os.listdir(ui):
+                if name.endswith('.py') or name == '__pycache__':
+                    continue
+                self.assertTrue(any(name.endswith(p.lstrip('*'))
+                                    for p in patterns), name)
 
     def test_license_file(self):
         with open(os.path.join(ROOT, 'LICENSE')) as f:

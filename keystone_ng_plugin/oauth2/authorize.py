@@ -1,0 +1,597 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The provider's browser side: the authorization endpoint, its login,
+second-factor and consent pages, the SSO session and RP-initiated logout.
+
+authlib validates each authorization request (client, exact redirect URI,
+response type, scopes, PKCE); this module decides whether the user must
+sign in (no session, ``prompt=login``, ``max_age``, an ``id_token_hint``
+of someone else) or consent, and keeps every step in SQL
+(:mod:`state`), so any node serves any step.
+
+The pages work without JavaScript. Every form carries the pending
+request's handle and CSRF token, and is accepted only from the browser
+the request was started in (an HttpOnly ``SameSite=Lax`` cookie: a
+cross-site form post carries none). Sign-in is keystone's own: its
+``password`` method (lockout, password expiry, disabled users and
+domains) and its ``totp`` method where the user's
+``multi_factor_auth_rules`` ask for a second factor.
+"""
+
+import base64
+import functools
+import hashlib
+import importlib.resources
+import json
+import time
+import typing as ty
+import urllib.parse
+
+import flask
+import jinja2
+import jwt as pyjwt
+from authlib.common import urls as authlib_urls
+from authlib.oauth2.rfc6749 import errors
+from keystone.auth import core as auth_core
+from keystone.auth.plugins import password as ks_password
+from keystone.auth.plugins import totp as ks_totp
+from keystone.common import provider_api
+from keystone import exception
+from oslo_log import log
+
+from keystone_ng_plugin.common import jose
+from keystone_ng_plugin.common import text as ng_text
+from keystone_ng_plugin.oauth2 import keys
+from keystone_ng_plugin.oauth2 import server as oauth2_server
+from keystone_ng_plugin.oauth2 import state
+import keystone_ng_plugin.conf
+
+CONF = keystone_ng_plugin.conf.CONF
+LOG = log.getLogger(__name__)
+PROVIDERS = provider_api.ProviderAPIs
+SESSION_COOKIE = 'ng_oauth2_session'
+BROWSER_COOKIE = 'ng_oauth2_browser'
+# what the consent page says each scope gives
+SCOPE_TEXT = {
+    'openid': 'that you are signed in, and your user ID',
+    'profile': 'your user name and domain',
+    'email': 'your email address',
+    'openstack:api': 'access to OpenStack APIs as you',
+}
+# request parameters kept while the user signs in
+_KEPT = ('client_id', 'redirect_uri', 'scope', 'state', 'nonce',
+         'code_challenge', 'code_challenge_method', 'prompt', 'max_age',
+         'login_hint')
+_MAX_FIELD = 4096
+
+
+@functools.lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source), autoescape=True)
+
+
+def _template_source(name: str) -> str:
+    return _asset(name).decode('utf-8')
+
+
+@functools.lru_cache(maxsize=None)
+def _asset(name: str) -> bytes:
+    return importlib.resources.files('keystone_ng_plugin.oauth2').joinpath(
+        'pages', name).read_bytes()
+
+
+def _style() -> str:
+    return _asset('style.css').decode('utf-8')
+
+
+@functools.lru_cache(maxsize=1)
+def _style_hash() -> str:
+    digest = hashlib.sha256(_style().encode('utf-8')).digest()
+    return "'sha256-%s'" % base64.b64encode(digest).decode('ascii')
+
+
+def _origin(uri: ty.Optional[str]) -> ty.Optional[str]:
+    if not uri:
+        return None
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme in ('http', 'https'):
+        return '%s://%s' % (parts.scheme, parts.netloc)
+    return '%s:' % parts.scheme  # a private-use scheme
+
+
+def security_headers(redirect_uri: ty.Optional[str] = None) -> dict:
+    """No script, no framing, nothing cached; forms post here, and (after
+    a redirect) to the client's redirect URI."""
+    targets = "'self'"
+    origin = _origin(redirect_uri)
+    if origin:
+        targets += ' ' + origin
+    return {
+        'Content-Security-Policy': (
+            "default-src 'none'; style-src %s; img-src 'self'; "
+            "base-uri 'none'; form-action %s; frame-ancestors 'none'"
+            % (_style_hash(), targets)),
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+        'Pragma': 'no-cache',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+    }
+
+
+def _path(domain_id: str, *parts: str) -> str:
+    """An absolute path of the domain's provider, behind keystone's
+    prefix."""
+    return '/'.join((flask.request.script_root, 'v4', 'oauth2',
+                     urllib.parse.quote(domain_id, safe='')) + parts)
+
+
+def page(name: str, status: int = 200, redirect_uri=None, **values
+         ) -> flask.Response:
+    body = _templates().get_template(name).render(style=_style(), **values)
+    response = flask.Response(body, status=status, mimetype='text/html')
+    response.headers.update(security_headers(redirect_uri))
+    return response
+
+
+def message(title: str, text: str, status: int = 400) -> flask.Response:
+    return page('message.html', status=status, title=title, message=text)
+
+
+def _redirect(uri: str) -> flask.Response:
+    # 303 after a form post: the client's redirect URI gets a GET
+    status = 302 if flask.request.method == 'GET' else 303
+    response = flask.Response(status=status)
+    response.headers['Location'] = uri
+    response.headers.update(security_headers(uri))
+    return response
+
+
+def _error_redirect(params: dict, error: str, description: str
+                    ) -> flask.Response:
+    query = [('error', error), ('error_description', description)]
+    if params.get('state'):
+        query.append(('state', params['state']))
+    query.append(('iss', oauth2_server.issuer(params['domain_id'])))
+    return _redirect(authlib_urls.add_params_to_uri(params['redirect_uri'],
+                                                    query))
+
+
+def _secure() -> bool:
+    return flask.request.scheme == 'https'
+
+
+def _set_cookie(response, domain_id: str, name: str, value: str):
+    response.set_cookie(name, value, path=_path(domain_id), httponly=True,
+                        samesite='Lax', secure=_secure())
+
+
+def _cookie(name: str) -> ty.Optional[str]:
+    value = flask.request.cookies.get(name)
+    if not value or len(value) > 128 or ng_text.is_hostile(value):
+        return None
+    return value
+
+
+def _form(name: str) -> str:
+    value = flask.request.form.get(name, '')
+    if len(value) > _MAX_FIELD or ng_text.is_hostile(value):
+        return ''
+    return value
+
+
+# -- the session -------------------------------------------------------------
+
+def current_session(domain_id: str) -> ty.Optional[state.SessionModel]:
+    """The browser's live session with the domain's provider, if its user
+    is still enabled."""
+    session = state.get_session(domain_id, _cookie(SESSION_COOKIE))
+    if session is None or oauth2_server.enabled_user(
+            session.user_id) is None:
+        return None
+    return session
+
+
+def _hint_subject(domain_id: str, client_id: str, hint: str
+                  ) -> ty.Optional[str]:
+    """The ``sub`` of an ID token this provider issued to the client
+    (expired ones too, as OpenID Connect allows), else None."""
+    published = keys.published(domain_id)
+    try:
+        verified = jose.verify_jwt(
+            hint, keys=jose.keys_from_jwks({'keys': published}),
+            issuer=oauth2_server.issuer(domain_id),
+            audiences=[client_id], algorithms=('ES256', 'RS256'),
+            leeway=CONF.oauth2.session_lifetime_minutes * 60)
+    except jose.InvalidJWT:
+        return None
+    sub = verified.claims.get('sub')
+    return sub if isinstance(sub, str) else None
+
+
+# -- the authorization endpoint ---------------------------------------------
+
+class _Refusal(Exception):
+    """An error for the client, at its redirect URI."""
+
+    def __init__(self, error: str, description: str):
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+def _max_age(params: dict) -> ty.Optional[int]:
+    raw = params.get('max_age')
+    if raw in (None, ''):
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise _Refusal('invalid_request', 'max_age is a number of seconds')
+    return int(raw)
+
+
+def _prompts(params: dict) -> set:
+    prompts = set((params.get('prompt') or '').split())
+    if prompts - {'none', 'login', 'consent', 'select_account'}:
+        raise _Refusal('invalid_request', 'prompt: none, login or consent')
+    if 'none' in prompts and len(prompts) > 1:
+        raise _Refusal('invalid_request', 'prompt=none stands alone')
+    return prompts
+
+
+def _needs_consent(client: dict, user_id: str, scopes, prompts) -> bool:
+    if client['pre_authorized']:
+        return False
+    return 'consent' in prompts or not state.has_consent(
+        user_id, client['client_id'], scopes)
+
+
+def authorize(domain_id: str) -> flask.Response:
+    """GET or POST /v4/oauth2/{domain_id}/authorize."""
+    if not keys.published(domain_id):
+        raise exception.NotFound(target='OpenID provider of domain %s'
+                                 % domain_id)
+    server = oauth2_server.Server(domain_id)
+    try:
+        grant = server.get_consent_grant()
+    except errors.OAuth2Error as error:
+        if error.redirect_uri:  # authlib's redirect, with the state
+            return server.handle_error_response(None, error)
+        return message('Sign-in request refused',
+                       '%s: %s' % (error.error, error.description or
+                                   'the request is not valid'))
+    payload = grant.request.payload
+    client = grant.request.client.ref
+    params = {k: payload.data.get(k) for k in _KEPT
+              if payload.data.get(k) not in (None, '')}
+    params.update(domain_id=domain_id, redirect_uri=grant.redirect_uri,
+                  scope=grant.request.scope or '')
+    try:
+        if 'request' in payload.data:
+            raise _Refusal('request_not_supported',
+                           'request objects are not supported')
+        if 'request_uri' in payload.data:
+            raise _Refusal('request_uri_not_supported',
+                           'request_uri is not supported')
+        return _decide(domain_id, client, params)
+    except _Refusal as refusal:
+        return _error_redirect(params, refusal.error, refusal.description)
+
+
+def _decide(domain_id: str, client: dict, params: dict) -> flask.Response:
+    prompts = _prompts(params)
+    max_age = _max_age(params)
+    session = current_session(domain_id)
+    if session is not None and max_age is not None and (
+            time.time() - session.auth_time > max_age):
+        session = None
+    hint = params.pop('id_token_hint', None) or flask.request.values.get(
+        'id_token_hint')
+    if hint:
+        subject = _hint_subject(domain_id, client['client_id'], hint)
+        if subject is None:
+            raise _Refusal('invalid_request', 'id_token_hint is not an ID '
+                           'token of this provider for the client')
+        if session is not None and session.user_id != subject:
+            session = None
+    scopes = params['scope'].split()
+    if 'none' in prompts:
+        if session is None:
+            raise _Refusal('login_required', 'the user is not signed in')
+        if _needs_consent(client, session.user_id, scopes, prompts):
+            raise _Refusal('consent_required', 'the user has not consented')
+        return issue_code(domain_id, params, session.user_id,
+                          session.auth_time, json.loads(session.amr),
+                          session.sid)
+    if session is not None and 'login' not in prompts:
+        if not _needs_consent(client, session.user_id, scopes, prompts):
+            return issue_code(domain_id, params, session.user_id,
+                              session.auth_time, json.loads(session.amr),
+                              session.sid)
+        params['sid'] = session.sid
+        return _start(domain_id, client, params, 'consent', session)
+    return _start(domain_id, client, params, 'login')
+
+
+def _start(domain_id: str, client: dict, params: dict, stage: str,
+           session: ty.Optional[state.SessionModel] = None
+           ) -> flask.Response:
+    browser = _cookie(BROWSER_COOKIE)
+    new_browser = browser is None
+    if new_browser:
+        browser, _digest = state.new_secret()
+    handle, csrf = state.create_pending(
+        domain_id, client['client_id'], params, state.digest(browser),
+        CONF.oauth2.pre_auth_session_lifetime_minutes * 60)
+    row = state.get_pending(domain_id, handle, state.digest(browser), csrf)
+    if stage == 'consent':
+        state.advance_pending(row, 'consent', user_id=session.user_id,
+                              auth_time=session.auth_time, amr=session.amr)
+        response = _consent_page(domain_id, client, params, handle, csrf,
+                                 session.user_id)
+    else:
+        response = _login_page(domain_id, client, params, handle, csrf)
+    if new_browser:
+        _set_cookie(response, domain_id, BROWSER_COOKIE, browser)
+    return response
+
+
+def _domain_name(domain_id: str) -> str:
+    return PROVIDERS.resource_api.get_domain(domain_id)['name']
+
+
+def _client_name(client: dict) -> str:
+    return client.get('name') or client['provider_id']
+
+
+def _login_page(domain_id, client, params, handle, csrf, error=None,
+                status=200):
+    return page('login.html', status=status,
+                redirect_uri=params['redirect_uri'], title='Sign in',
+                error=error, client_name=_client_name(client),
+                domain_name=_domain_name(domain_id),
+                action=_path(domain_id, 'authorize', 'login'),
+                request_handle=handle, csrf_token=csrf,
+                login_hint=params.get('login_hint', ''))
+
+
+def _second_factor_page(domain_id, params, handle, csrf, error=None,
+                        status=200):
+    return page('second_factor.html', status=status,
+                redirect_uri=params['redirect_uri'],
+                title='Second factor', error=error,
+                action=_path(domain_id, 'authorize', 'second-factor'),
+                request_handle=handle, csrf_token=csrf)
+
+
+def _consent_page(domain_id, client, params, handle, csrf, user_id):
+    user = PROVIDERS.identity_api.get_user(user_id)
+    scopes = [(s, SCOPE_TEXT.get(s, s)) for s in params['scope'].split()]
+    return page('consent.html', redirect_uri=params['redirect_uri'],
+                title='Allow access?', client_name=_client_name(client),
+                user_name=user['name'], scopes=scopes,
+                action=_path(domain_id, 'authorize', 'consent'),
+                request_handle=handle, csrf_token=csrf)
+
+
+def issue_code(domain_id: str, params: dict, user_id: str, auth_time: int,
+               amr: list, sid: ty.Optional[str]) -> flask.Response:
+    code = state.create_code(
+        CONF.oauth2.authorization_code_lifetime_seconds,
+        domain_id=domain_id, client_id=params['client_id'],
+        user_id=user_id, redirect_uri=params['redirect_uri'],
+        scope=params['scope'], nonce=params.get('nonce'),
+        code_challenge=params.get('code_challenge'),
+        code_challenge_method=params.get('code_challenge_method'),
+        auth_time=auth_time, amr=amr, sid=sid)
+    query = [('code', code)]
+    if params.get('state'):
+        query.append(('state', params['state']))
+    query.append(('iss', oauth2_server.issuer(domain_id)))
+    return _redirect(authlib_urls.add_params_to_uri(params['redirect_uri'],
+                                                    query))
+
+
+# -- the pages' forms --------------------------------------------------------
+
+class _Step:
+    """The pending request a form post continues, checked: its handle,
+    CSRF token and browser, and the stage the form belongs to."""
+
+    def __init__(self, domain_id: str, stage: str):
+        self.domain_id = domain_id
+        self.handle, self.csrf = _form('request'), _form('csrf_token')
+        browser = _cookie(BROWSER_COOKIE)
+        self.row = None
+        if self.handle and self.csrf and browser:
+            self.row = state.get_pending(domain_id, self.handle,
+                                         state.digest(browser), self.csrf)
+        if self.row is not None and self.row.stage != stage:
+            self.row = None
+        if self.row is not None:
+            self.params = json.loads(self.row.params)
+            self.client = oauth2_server.Server(domain_id)._client(
+                self.row.client_id).ref
+
+    @property
+    def refused(self) -> ty.Optional[flask.Response]:
+        if self.row is None:
+            return message('Sign-in expired', 'This page is no longer '
+                           'valid: go back to the application and sign in '
+                           'again.', status=403)
+        if self.client is None:
+            return message('Application unavailable',
+                           'The application is disabled.', status=403)
+        return None
+
+
+def _auth_methods_satisfy(user_id: str, methods: set) -> bool:
+    return auth_core.UserMFARulesValidator.check_auth_methods_against_rules(
+        user_id, methods)
+
+
+def _signed_in(step: _Step, user_id: str, amr: list) -> flask.Response:
+    """Open the session, then consent or the code."""
+    auth_time = int(time.time())
+    cookie, session = state.create_session(
+        step.domain_id, user_id, auth_time, amr,
+        CONF.oauth2.session_lifetime_minutes * 60)
+    previous = state.get_session(step.domain_id, _cookie(SESSION_COOKIE))
+    if previous is not None:
+        state.delete_session(previous.id)
+    scopes = step.params['scope'].split()
+    prompts = set((step.params.get('prompt') or '').split()) - {'login'}
+    if _needs_consent(step.client, user_id, scopes, prompts):
+        step.params['sid'] = session.sid
+        if not state.advance_pending(
+                step.row, 'consent', user_id=user_id, auth_time=auth_time,
+                amr=json.dumps(amr), params=json.dumps(step.params)):
+            return step.refused or message('Sign-in expired', 'Try again.')
+        response = _consent_page(step.domain_id, step.client, step.params,
+                                 step.handle, step.csrf, user_id)
+    elif state.take_pending(step.row):
+        response = issue_code(step.domain_id, step.params, user_id,
+                              auth_time, amr, session.sid)
+    else:
+        response = message('Sign-in expired', 'This sign-in was finished '
+                           'in another window.', status=403)
+    _set_cookie(response, step.domain_id, SESSION_COOKIE, cookie)
+    return response
+
+
+def login(domain_id: str) -> flask.Response:
+    """POST authorize/login: the password form."""
+    step = _Step(domain_id, 'login')
+    if step.refused:
+        return step.refused
+    username, password = _form('username'), _form('password')
+    try:
+        if not username or not password or len(username) > 255:
+            raise exception.Unauthorized()
+        result = ks_password.Password().authenticate({'user': {
+            'name': username, 'domain': {'id': domain_id},
+            'password': password}})
+        user_id = result.response_data['user_id']
+    except (exception.Unauthorized, exception.ValidationError,
+            exception.NotFound) as exc:
+        LOG.info('OpenID provider login refused in domain %s: %s',
+                 domain_id, exc)
+        return _login_page(domain_id, step.client, step.params, step.handle,
+                           step.csrf, error='Wrong user name or password, '
+                           'or the account cannot sign in.', status=401)
+    if _auth_methods_satisfy(user_id, {'password'}):
+        return _signed_in(step, user_id, ['pwd'])
+    if _auth_methods_satisfy(user_id, {'password', 'totp'}):
+        if not state.advance_pending(step.row, 'second_factor',
+                                     user_id=user_id, amr='["pwd"]'):
+            return message('Sign-in expired', 'Try again.', status=403)
+        return _second_factor_page(domain_id, step.params, step.handle,
+                                   step.csrf)
+    return _login_page(domain_id, step.client, step.params, step.handle,
+                       step.csrf, status=403,
+                       error='Your account needs a second factor this page '
+                             'does not offer.')
+
+
+def second_factor(domain_id: str) -> flask.Response:
+    """POST authorize/second-factor: a TOTP passcode (keystone's totp
+    method)."""
+    step = _Step(domain_id, 'second_factor')
+    if step.refused:
+        return step.refused
+    passcode = _form('passcode')
+    try:
+        if not passcode or len(passcode) > 16:
+            raise exception.Unauthorized()
+        ks_totp.TOTP().authenticate({'user': {
+            'id': step.row.user_id, 'passcode': passcode}})
+    except (exception.Unauthorized, exception.ValidationError,
+            exception.NotFound):
+        return _second_factor_page(domain_id, step.params, step.handle,
+                                   step.csrf, status=401,
+                                   error='Wrong passcode.')
+    if not _auth_methods_satisfy(step.row.user_id, {'password', 'totp'}):
+        return message('Sign-in refused', 'Your account needs factors '
+                       'this page does not offer.', status=403)
+    return _signed_in(step, step.row.user_id, ['pwd', 'otp', 'mfa'])
+
+
+def consent(domain_id: str) -> flask.Response:
+    """POST authorize/consent: allow or deny."""
+    step = _Step(domain_id, 'consent')
+    if step.refused:
+        return step.refused
+    decision = _form('decision')
+    if decision not in ('allow', 'deny'):
+        return message('Decide', 'Allow or deny the request.')
+    if not state.take_pending(step.row):
+        return message('Sign-in expired', 'This request was answered in '
+                       'another window.', status=403)
+    if decision == 'deny':
+        return _error_redirect(step.params, 'access_denied',
+                               'the user denied the request')
+    scopes = step.params['scope'].split()
+    state.remember_consent(step.row.user_id, step.client['client_id'],
+                           scopes)
+    return issue_code(domain_id, step.params, step.row.user_id,
+                      step.row.auth_time, json.loads(step.row.amr),
+                      step.params.get('sid'))
+
+
+# -- logout --------------------------------------------------------------
+
+def _audience_of(hint: str) -> ty.Optional[str]:
+    """The client an ID token names, read before it is verified: the
+    client the token is then verified for."""
+    try:
+        jose.parse_unverified(hint)
+        aud = pyjwt.decode(hint, options={'verify_signature': False}).get(
+            'aud')
+    except (jose.InvalidJWT, pyjwt.exceptions.PyJWTError):
+        return None
+    aud = aud[0] if isinstance(aud, list) and aud else aud
+    return aud if isinstance(aud, str) else None
+
+
+def end_session(domain_id: str) -> flask.Response:
+    """GET or POST end_session: RP-initiated logout."""
+    values = flask.request.values
+    hint = values.get('id_token_hint', '')
+    target = values.get('post_logout_redirect_uri')
+    client_id = values.get('client_id')
+    for value in (hint, target, client_id, values.get('state')):
+        if value and (len(value) > _MAX_FIELD or ng_text.is_hostile(value)):
+            return message('Sign-out refused', 'Malformed request.')
+    if hint and not client_id:
+        client_id = _audience_of(hint)
+    client = (oauth2_server.Server(domain_id)._client(client_id).ref
+              if isinstance(client_id, str) else None)
+    if hint and (client is None or _hint_subject(
+            domain_id, client['client_id'], hint) is None):
+        return message('Sign-out refused', 'id_token_hint is not an ID '
+                       'token of this provider.')
+    if target and (client is None or target not in client.get(
+            'post_logout_redirect_uris', [])):
+        return message('Sign-out refused', 'post_logout_redirect_uri is '
+                       'not registered for the client.')
+    session = state.get_session(domain_id, _cookie(SESSION_COOKIE))
+    if session is not None:
+        state.delete_session(session.id)
+    if target:
+        query = ([('state', values['state'])] if values.get('state')
+                 else [])
+        response = _redirect(authlib_urls.add_params_to_uri(target, query))
+    else:
+        response = message('Signed out', 'You are signed out.', status=200)
+    response.delete_cookie(SESSION_COOKIE, path=_path(domain_id),
+                           httponly=True, samesite='Lax', secure=_secure())
+    return response

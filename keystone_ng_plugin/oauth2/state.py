@@ -1,0 +1,440 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The provider's flow state, in SQL so that any node finishes any flow.
+
+Every secret a browser or client holds (the pending request's handle and
+CSRF token, the session cookie, codes, refresh tokens) is stored as its
+SHA-256 only. Single use is one conditional UPDATE: of two concurrent
+redemptions of a code or a refresh token, exactly one changes the row.
+"""
+
+import datetime
+import hashlib
+import json
+import secrets
+import typing as ty
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from keystone_ng_plugin.common import sql
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()
+
+
+def new_secret() -> tuple[str, str]:
+    """(a random secret for the holder, its digest for the database)."""
+    value = secrets.token_urlsafe(32)
+    return value, digest(value)
+
+
+def _id(**kwargs):
+    return orm.mapped_column(sa.String(64), **kwargs)
+
+
+_Str = orm.Mapped[str]
+_OptStr = orm.Mapped[ty.Optional[str]]
+_Time = orm.Mapped[datetime.datetime]
+_OptTime = orm.Mapped[ty.Optional[datetime.datetime]]
+
+
+class PendingModel(sql.ModelBase):
+    """An authorization request waiting for the user (login, second
+    factor, consent)."""
+    __tablename__ = 'ng_oauth2_pending'
+    __table_args__ = (sa.Index('ix_ng_oauth2_pending_expires_at',
+                               'expires_at'), sql.TABLE_ARGS)
+    id: _Str = _id(primary_key=True)
+    domain_id: _Str = _id(nullable=False)
+    client_id: _Str = _id(nullable=False)
+    browser_hash: _Str = _id(nullable=False)
+    csrf_hash: _Str = _id(nullable=False)
+    params: _Str = orm.mapped_column(sa.Text, nullable=False)
+    stage: _Str = orm.mapped_column(sa.String(16), nullable=False)
+    user_id: _OptStr = _id(nullable=True)
+    auth_time: orm.Mapped[ty.Optional[int]] = orm.mapped_column(
+        sa.Integer, nullable=True)
+    amr: _OptStr = orm.mapped_column(sa.Text, nullable=True)
+    expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+class SessionModel(sql.ModelBase):
+    """A browser's single sign-on session with a domain's provider."""
+    __tablename__ = 'ng_oauth2_session'
+    __table_args__ = (
+        sa.UniqueConstraint('sid', name='uq_ng_oauth2_session_sid'),
+        sa.Index('ix_ng_oauth2_session_user_id', 'user_id'),
+        sa.Index('ix_ng_oauth2_session_expires_at', 'expires_at'),
+        sql.TABLE_ARGS)
+    id: _Str = _id(primary_key=True)
+    sid: _Str = _id(nullable=False)
+    domain_id: _Str = _id(nullable=False)
+    user_id: _Str = _id(nullable=False)
+    auth_time: orm.Mapped[int] = orm.mapped_column(sa.Integer,
+                                                   nullable=False)
+    amr: _Str = orm.mapped_column(sa.Text, nullable=False)
+    created_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+    expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+class ConsentModel(sql.ModelBase):
+    __tablename__ = 'ng_oauth2_consent'
+    __table_args__ = (sa.Index('ix_ng_oauth2_consent_client_id',
+                               'client_id'), sql.TABLE_ARGS)
+    user_id: _Str = _id(primary_key=True)
+    client_id: _Str = _id(primary_key=True)
+    scope_hash: _Str = _id(primary_key=True)
+    scope: _Str = orm.mapped_column(sa.Text, nullable=False)
+    created_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+class CodeModel(sql.ModelBase):
+    __tablename__ = 'ng_oauth2_code'
+    __table_args__ = (sa.Index('ix_ng_oauth2_code_expires_at',
+                               'expires_at'), sql.TABLE_ARGS)
+    id: _Str = _id(primary_key=True)
+    domain_id: _Str = _id(nullable=False)
+    client_id: _Str = _id(nullable=False)
+    user_id: _Str = _id(nullable=False)
+    redirect_uri: _Str = orm.mapped_column(sa.Text, nullable=False)
+    scope: _Str = orm.mapped_column(sa.Text, nullable=False)
+    nonce: _OptStr = orm.mapped_column(sa.Text, nullable=True)
+    code_challenge: _OptStr = orm.mapped_column(sa.String(128),
+                                                nullable=True)
+    code_challenge_method: _OptStr = orm.mapped_column(sa.String(8),
+                                                       nullable=True)
+    auth_time: orm.Mapped[int] = orm.mapped_column(sa.Integer,
+                                                   nullable=False)
+    amr: _Str = orm.mapped_column(sa.Text, nullable=False)
+    sid: _OptStr = _id(nullable=True)
+    expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+    used_at: _OptTime = orm.mapped_column(sa.DateTime, nullable=True)
+    family_id: _OptStr = _id(nullable=True)
+    access_jti: _OptStr = _id(nullable=True)
+
+
+class RefreshModel(sql.ModelBase):
+    __tablename__ = 'ng_oauth2_refresh'
+    __table_args__ = tuple(
+        sa.Index('ix_ng_oauth2_refresh_%s' % column, column)
+        for column in ('family_id', 'client_id', 'user_id', 'expires_at')
+    ) + (sql.TABLE_ARGS,)
+    id: _Str = _id(primary_key=True)
+    family_id: _Str = _id(nullable=False)
+    domain_id: _Str = _id(nullable=False)
+    client_id: _Str = _id(nullable=False)
+    user_id: _Str = _id(nullable=False)
+    scope: _Str = orm.mapped_column(sa.Text, nullable=False)
+    auth_time: orm.Mapped[int] = orm.mapped_column(sa.Integer,
+                                                   nullable=False)
+    amr: _Str = orm.mapped_column(sa.Text, nullable=False)
+    sid: _OptStr = _id(nullable=True)
+    access_jti: _OptStr = _id(nullable=True)
+    created_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+    expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+    used_at: _OptTime = orm.mapped_column(sa.DateTime, nullable=True)
+    revoked_at: _OptTime = orm.mapped_column(sa.DateTime, nullable=True)
+
+
+class RevokedModel(sql.ModelBase):
+    """Access tokens (by ``jti``) revoked before they expire."""
+    __tablename__ = 'ng_oauth2_revoked'
+    __table_args__ = (sa.Index('ix_ng_oauth2_revoked_expires_at',
+                               'expires_at'), sql.TABLE_ARGS)
+    jti: _Str = _id(primary_key=True)
+    domain_id: _Str = _id(nullable=False)
+    expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+
+
+MODELS = (PendingModel, SessionModel, ConsentModel, CodeModel, RefreshModel,
+          RevokedModel)
+
+
+def _later(seconds: int) -> datetime.datetime:
+    return sql.utcnow() + datetime.timedelta(seconds=seconds)
+
+
+def _live(model, now=None):
+    return model.expires_at > (now or sql.utcnow())
+
+
+# -- pending authorization requests --------------------------------------
+
+def create_pending(domain_id: str, client_id: str, params: dict,
+                   browser_hash: str, lifetime: int) -> tuple[str, str]:
+    """(the request's handle, its CSRF token) for the pages' forms."""
+    handle, handle_hash = new_secret()
+    csrf, csrf_hash = new_secret()
+    with sql.session_for_write() as session:
+        session.add(PendingModel(
+            id=handle_hash, domain_id=domain_id, client_id=client_id,
+            browser_hash=browser_hash, csrf_hash=csrf_hash,
+            params=json.dumps(params), stage='login',
+            expires_at=_later(lifetime)))
+    return handle, csrf
+
+
+def get_pending(domain_id: str, handle: str, browser_hash: str,
+                csrf: str) -> ty.Optional[PendingModel]:
+    """The live request of this handle, if the browser and the CSRF token
+    are the ones it was made for."""
+    with sql.session_for_read() as session:
+        row = session.get(PendingModel, digest(handle))
+        if (row is None or row.domain_id != domain_id or
+                row.expires_at <= sql.utcnow() or
+                not secrets.compare_digest(row.browser_hash, browser_hash) or
+                not secrets.compare_digest(row.csrf_hash, digest(csrf))):
+            return None
+        session.expunge(row)
+        return row
+
+
+def advance_pending(row: PendingModel, stage: str, **values) -> bool:
+    """Move the request from its stage to the next one (False when another
+    request moved it first)."""
+    with sql.session_for_write() as session:
+        result = session.execute(
+            sa.update(PendingModel).where(PendingModel.id == row.id,
+                                          PendingModel.stage == row.stage)
+            .values(stage=stage, **values))
+        return result.rowcount == 1
+
+
+def take_pending(row: PendingModel) -> bool:
+    """Finish the request: exactly one finisher gets True."""
+    with sql.session_for_write() as session:
+        result = session.execute(sa.delete(PendingModel).where(
+            PendingModel.id == row.id, PendingModel.stage == row.stage))
+        return result.rowcount == 1
+
+
+# -- SSO sessions ------------------------------------------------------------
+
+def create_session(domain_id: str, user_id: str, auth_time: int,
+                   amr: list, lifetime: int) -> tuple[str, SessionModel]:
+    """(the cookie's value, the session)."""
+    cookie, cookie_hash = new_secret()
+    row = SessionModel(id=cookie_hash, sid=uuid.uuid4().hex,
+                       domain_id=domain_id, user_id=user_id,
+                       auth_time=auth_time, amr=json.dumps(amr),
+                       created_at=sql.utcnow(), expires_at=_later(lifetime))
+    with sql.session_for_write() as session:
+        session.add(row)
+        session.flush()
+        session.expunge(row)
+    return cookie, row
+
+
+def get_session(domain_id: str, cookie: ty.Optional[str]
+                ) -> ty.Optional[SessionModel]:
+    if not cookie or len(cookie) > 128:
+        return None
+    with sql.session_for_read() as session:
+        row = session.get(SessionModel, digest(cookie))
+        if (row is None or row.domain_id != domain_id or
+                row.expires_at <= sql.utcnow()):
+            return None
+        session.expunge(row)
+        return row
+
+
+def delete_session(session_id: str):
+    with sql.session_for_write() as session:
+        session.execute(sa.delete(SessionModel).where(
+            SessionModel.id == session_id))
+
+
+def session_alive(sid: ty.Optional[str]) -> bool:
+    if not sid:
+        return True
+    with sql.session_for_read() as session:
+        return session.execute(sa.select(SessionModel.id).where(
+            SessionModel.sid == sid, _live(SessionModel))).first() is not None
+
+
+# -- consents ----------------------------------------------------------------
+
+def _scope_key(scopes) -> tuple[str, str]:
+    text = ' '.join(sorted(set(scopes)))
+    return text, digest(text)
+
+
+def has_consent(user_id: str, client_id: str, scopes) -> bool:
+    _text, key = _scope_key(scopes)
+    with sql.session_for_read() as session:
+        return session.get(ConsentModel, (user_id, client_id, key)) is not None
+
+
+def remember_consent(user_id: str, client_id: str, scopes):
+    text, key = _scope_key(scopes)
+    with sql.session_for_write() as session:
+        if session.get(ConsentModel, (user_id, client_id, key)) is None:
+            session.add(ConsentModel(user_id=user_id, client_id=client_id,
+                                     scope_hash=key, scope=text,
+                                     created_at=sql.utcnow()))
+
+
+# -- authorization codes ------------------------------------------------------
+
+def create_code(lifetime: int, **values) -> str:
+    code, code_hash = new_secret()
+    values['amr'] = json.dumps(values['amr'])
+    with sql.session_for_write() as session:
+        session.add(CodeModel(id=code_hash, expires_at=_later(lifetime),
+                              **values))
+    return code
+
+
+def get_code(code: str) -> ty.Optional[CodeModel]:
+    if not isinstance(code, str) or len(code) > 128:
+        return None
+    with sql.session_for_read() as session:
+        row = session.get(CodeModel, digest(code))
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def claim_code(row: CodeModel, family_id: str, access_jti: str) -> bool:
+    """Spend the code for what it is about to issue; False when it was
+    spent already (by a concurrent redemption)."""
+    with sql.session_for_write() as session:
+        result = session.execute(
+            sa.update(CodeModel).where(CodeModel.id == row.id,
+                                       CodeModel.used_at.is_(None))
+            .values(used_at=sql.utcnow(), family_id=family_id,
+                    access_jti=access_jti))
+        return result.rowcount == 1
+
+
+# -- refresh tokens -----------------------------------------------------------
+
+def create_refresh(lifetime: int, **values) -> str:
+    token, token_hash = new_secret()
+    values['amr'] = json.dumps(values['amr'])
+    with sql.session_for_write() as session:
+        session.add(RefreshModel(id=token_hash, created_at=sql.utcnow(),
+                                 expires_at=_later(lifetime), **values))
+    return token
+
+
+def get_refresh(token: str) -> ty.Optional[RefreshModel]:
+    if not isinstance(token, str) or len(token) > 128:
+        return None
+    with sql.session_for_read() as session:
+        row = session.get(RefreshModel, digest(token))
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def claim_refresh(row: RefreshModel) -> bool:
+    """Spend the refresh token; exactly one of concurrent callers wins."""
+    with sql.session_for_write() as session:
+        result = session.execute(
+            sa.update(RefreshModel).where(
+                RefreshModel.id == row.id, RefreshModel.used_at.is_(None),
+                RefreshModel.revoked_at.is_(None))
+            .values(used_at=sql.utcnow()))
+        return result.rowcount == 1
+
+
+def family_revoked(family_id: str) -> bool:
+    with sql.session_for_read() as session:
+        return session.execute(sa.select(RefreshModel.id).where(
+            RefreshModel.family_id == family_id,
+            RefreshModel.revoked_at.is_not(None))).first() is not None
+
+
+def revoke_family(domain_id: str, family_id: str,
+                  access_jtis: ty.Iterable[str] = (), lifetime: int = 0):
+    """Revoke every refresh token of the family and the access tokens
+    issued with them."""
+    now = sql.utcnow()
+    jtis = set(j for j in access_jtis if j)
+    with sql.session_for_write() as session:
+        rows = session.execute(sa.select(RefreshModel).where(
+            RefreshModel.family_id == family_id)).scalars().all()
+        for row in rows:
+            if row.revoked_at is None:
+                row.revoked_at = now
+            if row.access_jti:
+                jtis.add(row.access_jti)
+        if not rows:
+            # a family that has no refresh token (a client without the
+            # grant) still has its mark, so that it stays revoked
+            session.add(RefreshModel(
+                id=digest('revoked-family:' + family_id),
+                family_id=family_id, domain_id=domain_id, client_id='',
+                user_id='', scope='', auth_time=0, amr='[]',
+                created_at=now, expires_at=_later(lifetime), used_at=now,
+                revoked_at=now))
+        _revoke_jtis(session, domain_id, jtis, lifetime)
+
+
+def _revoke_jtis(session, domain_id: str, jtis, lifetime: int):
+    for jti in jtis:
+        if session.get(RevokedModel, jti) is None:
+            session.add(RevokedModel(jti=jti, domain_id=domain_id,
+                                     expires_at=_later(lifetime)))
+
+
+def revoke_jti(domain_id: str, jti: str, lifetime: int):
+    with sql.session_for_write() as session:
+        _revoke_jtis(session, domain_id, [jti], lifetime)
+
+
+def jti_revoked(jti: str) -> bool:
+    with sql.session_for_read() as session:
+        return session.get(RevokedModel, jti) is not None
+
+
+def revoke_client(client_id: str):
+    """A deleted client's refresh tokens stop working."""
+    now = sql.utcnow()
+    with sql.session_for_write() as session:
+        session.execute(sa.update(RefreshModel).where(
+            RefreshModel.client_id == client_id,
+            RefreshModel.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def forget_user(user_id: str):
+    """A deleted user's sessions, consents and refresh tokens go."""
+    with sql.session_for_write() as session:
+        for model in (SessionModel, ConsentModel, RefreshModel, CodeModel):
+            session.execute(sa.delete(model).where(model.user_id == user_id))
+        session.execute(sa.delete(PendingModel).where(
+            PendingModel.user_id == user_id))
+
+
+def forget_domain(domain_id: str):
+    with sql.session_for_write() as session:
+        for model in (PendingModel, SessionModel, CodeModel, RefreshModel,
+                      RevokedModel):
+            session.execute(sa.delete(model).where(
+                model.domain_id == domain_id))
+
+
+def purge(now: ty.Optional[datetime.datetime] = None) -> dict:
+    """Delete the expired rows of every table: {table: rows deleted}."""
+    now = now or sql.utcnow()
+    counts = {}
+    with sql.session_for_write() as session:
+        for model in (PendingModel, SessionModel, CodeModel, RefreshModel,
+                      RevokedModel):
+            result = session.execute(sa.delete(model).where(
+                model.expires_at <= now))
+            counts[model.__tablename__] = result.rowcount
+    return counts
