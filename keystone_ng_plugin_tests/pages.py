@@ -34,3 +34,26 @@ def asset_urls(page: str) -> list[str]:
     parser = _Assets()
     parser.feed(page)
     return parser.urls
+
+
+class Forms(html.parser.HTMLParser):
+    """The forms of a page: ``forms`` is {form id: (action, {field:
+    value})}, hidden and prefilled fields included."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.forms, self._current = {}, None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'form':
+            self._current = attrs.get('id')
+            self.forms[self._current] = (attrs['action'], {})
+        elif tag == 'input' and self._current and attrs.get('name'):
+            self.forms[self._current][1][attrs['name']] = attrs.get(
+                'value') or ''
+
+    def handle_endtag(self, tag):
+        if tag == 'form':
+            self._current = None

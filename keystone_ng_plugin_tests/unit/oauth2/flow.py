@@ -14,7 +14,6 @@ flask test client keeps the cookies, the forms are read from the pages."""
 
 import base64
 import hashlib
-import html.parser
 import secrets
 import urllib.parse
 
@@ -24,34 +23,14 @@ from keystone.common import provider_api
 from keystone.tests import unit
 
 from keystone_ng_plugin.oauth2 import keys
+from keystone_ng_plugin_tests import pages
 from keystone_ng_plugin_tests.unit import base
 
 FORM = 'application/x-www-form-urlencoded'
 REDIRECT = 'https://rp.example/callback'
 LOGOUT = 'https://rp.example/signed-out'
 PROVIDERS = provider_api.ProviderAPIs
-
-
-class Forms(html.parser.HTMLParser):
-    """The forms of a page: {form id: (action, {field: value})}."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.forms, self._current = {}, None
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == 'form':
-            self._current = attrs.get('id')
-            self.forms[self._current] = (attrs['action'], {})
-        elif tag == 'input' and self._current and attrs.get('name'):
-            self.forms[self._current][1][attrs['name']] = attrs.get(
-                'value') or ''
-
-    def handle_endtag(self, tag):
-        if tag == 'form':
-            self._current = None
+Forms = pages.Forms
 
 
 def pkce() -> tuple[str, str]:
