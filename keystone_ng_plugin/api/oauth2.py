@@ -411,7 +411,7 @@ class AuthorizeResource(ks_flask.ResourceBase):
 class LoginResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='Sign in on the provider (password form)',
-                      tags=TAGS, authenticated=False, errors=(303, 401),
+                      tags=TAGS, authenticated=False, errors=(303, 401, 403),
                       response_media_types=_HTML, form_schema=login_form,
                       response_headers=_PAGE_HEADERS)
     @ks_flask.unenforced_api
@@ -428,7 +428,7 @@ class LoginResource(ks_flask.ResourceBase):
 class SecondFactorResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='A second factor on the provider (TOTP)',
-                      tags=TAGS, authenticated=False, errors=(303, 401),
+                      tags=TAGS, authenticated=False, errors=(303, 401, 403),
                       response_media_types=_HTML,
                       form_schema=second_factor_form,
                       response_headers=_PAGE_HEADERS)
@@ -441,7 +441,7 @@ class SecondFactorResource(ks_flask.ResourceBase):
 class ConsentResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='Allow or deny a client', tags=TAGS,
-                      authenticated=False, errors=(303,),
+                      authenticated=False, errors=(303, 403),
                       response_media_types=_HTML, form_schema=consent_form,
                       response_headers=_PAGE_HEADERS)
     @ks_flask.unenforced_api

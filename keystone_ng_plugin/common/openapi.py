@@ -74,17 +74,22 @@ _RETRY_AFTER = {'Retry-After': {
     'schema': {'type': 'string'}}}
 
 
-def _error_response(status: int,
-                    own: ty.Optional[dict] = None) -> dict:
+def _error_response(status: int, own: ty.Optional[dict] = None,
+                    page: bool = False) -> dict:
     response = {'description': ERROR_DESCRIPTIONS.get(
         status, http.client.responses.get(status, 'Error'))}
-    # 414 comes from the edge with no JSON; a 304 has no body at all
-    if status not in (304, 414):
+    # 414 comes from the edge with no JSON; a 304 or a redirect has no
+    # body to speak of
+    if status not in (414,) and not 300 <= status < 400:
         schema = {'$ref': '#/components/schemas/Error'}
         if own is not None:
             # the operation's own errors, or the edge's (keystone's)
             schema = {'anyOf': [schema, copy.deepcopy(own)]}
         response['content'] = {'application/json': {'schema': schema}}
+        if page:
+            # a page's own errors are pages
+            response['content']['text/html'] = {'schema': {
+                'type': 'string'}}
     if status in (429, 503):
         response['headers'] = copy.deepcopy(_RETRY_AFTER)
     return response
@@ -132,7 +137,7 @@ def _operation(route: ng_api.Route) -> dict:
         }
     elif op.form_schema is not None:
         doc['requestBody'] = {
-            'required': True,
+            'required': bool(op.form_schema.get('required')),
             'content': {'application/x-www-form-urlencoded': {
                 'schema': copy.deepcopy(op.form_schema)}},
         }
@@ -165,7 +170,9 @@ def _operation(route: ng_api.Route) -> dict:
     if route.path_params:
         errors.add(http.client.NOT_FOUND)
     for status in sorted(errors):
-        responses[str(status)] = _error_response(status, op.error_schema)
+        responses[str(status)] = _error_response(
+            status, op.error_schema,
+            page='text/html' in op.response_media_types)
     doc['responses'] = responses
     return doc
 
