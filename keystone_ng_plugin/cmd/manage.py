@@ -39,6 +39,7 @@ from keystone_ng_plugin import conf  # noqa: F401  (registers options)
 from keystone_ng_plugin.db import migration
 from keystone_ng_plugin.db import models
 from keystone_ng_plugin.oauth2 import keys as oauth2_keys
+from keystone_ng_plugin.oauth2 import state as oauth2_state
 
 LOG = log.getLogger(__name__)
 CONF = ks_cli.CONF
@@ -126,13 +127,17 @@ class OpenAPI(ks_cli.BaseApp):
 
 
 class PurgeExpired(ks_cli.BaseApp):
-    """Delete expired one-time ceremony state (challenges, OIDC states)."""
+    """Delete expired one-time state: ceremonies (challenges, OIDC
+    states) and the OpenID provider's pending requests, sessions, codes,
+    refresh tokens and revoked access tokens."""
 
     name = 'purge_expired'
 
     @staticmethod
     def main():
         print('purged %d expired ceremonies' % ceremony.purge_expired())
+        for table, count in sorted(oauth2_state.purge().items()):
+            print('purged %d expired rows of %s' % (count, table))
 
 
 class Doctor(ks_cli.Doctor):

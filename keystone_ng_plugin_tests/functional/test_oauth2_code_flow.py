@@ -16,6 +16,7 @@ refreshes."""
 
 import concurrent.futures
 import json
+import re
 import urllib.parse
 import uuid
 
@@ -235,3 +236,8 @@ def test_of_parallel_refreshes_exactly_one_wins(keystone, admin_token):
     assert statuses == [200] + [400] * 7, [a.text for a in answers]
     assert {a.json()['error'] for a in answers
             if a.status_code == 400} == {'invalid_grant'}
+    # expired rows go with keystone-ng-manage purge_expired
+    out = keystone.manage('purge_expired', tool='keystone-ng-manage')
+    for table in ('ng_oauth2_code', 'ng_oauth2_refresh', 'ng_oauth2_session',
+                  'ng_oauth2_pending', 'ng_oauth2_revoked'):
+        assert re.search(r'purged \d+ expired rows of %s' % table, out), out
