@@ -254,7 +254,7 @@ class RotateSecretResource(ks_flask.ResourceBase):
 # RFC 6749 requests, the pages' posts and logout are forms
 json_body.allow_form_bodies(
     r'^/v4/oauth2/[^/]+/(token|introspect|revoke|userinfo|end_session|'
-    r'authorize(/login|/second-factor|/consent)?)$')
+    r'authorize(/login|/second-factor|/consent|/continue)?)$')
 
 
 def _form(required=(), **fields) -> dict:
@@ -438,6 +438,84 @@ class SecondFactorResource(ks_flask.ResourceBase):
         return authorize.second_factor(domain_id)
 
 
+passkey_step = {
+    'type': 'object', 'required': ['request', 'csrf_token'],
+    'properties': {'request': {'type': 'string', 'maxLength': 128},
+                   'csrf_token': {'type': 'string', 'maxLength': 128}},
+}
+passkey_finish = {
+    'type': 'object', 'required': ['request', 'csrf_token', 'credential'],
+    'properties': dict(passkey_step['properties'], credential={
+        'type': 'object', 'description': 'AuthenticationResponseJSON'}),
+}
+passkey_options = {
+    'type': 'object', 'required': ['public_key'],
+    'properties': {'public_key': {
+        'type': 'object',
+        'description': 'PublicKeyCredentialRequestOptionsJSON'}},
+}
+_STEP_ERROR = {'type': 'object', 'required': ['error'],
+               'properties': {'error': {'type': 'string'}}}
+
+
+class PasskeyStartResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Passkey options for a sign-in on the '
+                              'provider', tags=TAGS, authenticated=False,
+                      errors=(403,), response_schema=passkey_options,
+                      error_schema=_STEP_ERROR)
+    @validation.request_body_schema(passkey_step)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """For the login page (usernameless: any of the user's passkeys)
+        or as the second factor (the passkeys of the user who gave the
+        password), with the page's request handle and CSRF token, from
+        the browser that opened the request."""
+        return authorize.passkey_start(domain_id)
+
+
+class PasskeyFinishResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='A passkey sign-in on the provider',
+                      tags=TAGS, authenticated=False, errors=(401, 403),
+                      error_schema=_STEP_ERROR,
+                      response_schema={'type': 'object'})
+    @validation.request_body_schema(passkey_finish)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """The plugin's WebAuthn verification (challenge single use, sign
+        count, user handle); the SSO session opens (``amr`` ``hwk`` or
+        ``swk``, ``user`` when the user was verified) and the page posts
+        ``authorize/continue``. Refused when the user's MFA rules need
+        more than the passkey."""
+        return authorize.passkey_finish(domain_id)
+
+
+class ContinueResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Continue after a passkey sign-in', tags=TAGS,
+                      authenticated=False, errors=(303, 403),
+                      response_media_types=_HTML,
+                      form_schema=_form(['request', 'csrf_token'],
+                                        **_page_fields),
+                      response_headers=_PAGE_HEADERS)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """The consent page, or a 303 to the client with the code."""
+        return authorize.continue_(domain_id)
+
+
+class ScriptResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary="The sign-in pages' passkey script",
+                      tags=TAGS, authenticated=False,
+                      response_media_types=('text/javascript',))
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """WebAuthn for the login and second-factor pages."""
+        return authorize.script()
+
+
 class ConsentResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='Allow or deny a client', tags=TAGS,
@@ -544,6 +622,14 @@ class OAuth2API(ng_api.V4APIBase):
                         '/<string:domain_id>/authorize/second-factor'),
         ng_api.resource(ConsentResource,
                         '/<string:domain_id>/authorize/consent'),
+        ng_api.resource(PasskeyStartResource,
+                        '/<string:domain_id>/authorize/passkey/start'),
+        ng_api.resource(PasskeyFinishResource,
+                        '/<string:domain_id>/authorize/passkey/finish'),
+        ng_api.resource(ContinueResource,
+                        '/<string:domain_id>/authorize/continue'),
+        ng_api.resource(ScriptResource,
+                        '/<string:domain_id>/authorize/passkey.js'),
         ng_api.resource(UserinfoResource, '/<string:domain_id>/userinfo'),
         ng_api.resource(IntrospectResource, '/<string:domain_id>/introspect'),
         ng_api.resource(RevokeResource, '/<string:domain_id>/revoke'),

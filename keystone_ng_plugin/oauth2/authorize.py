@@ -23,8 +23,12 @@ request's handle and CSRF token, and is accepted only from the browser
 the request was started in (an HttpOnly ``SameSite=Lax`` cookie: a
 cross-site form post carries none). Sign-in is keystone's own: its
 ``password`` method (lockout, password expiry, disabled users and
-domains) and its ``totp`` method where the user's
-``multi_factor_auth_rules`` ask for a second factor.
+domains), the plugin's passkeys (usernameless too; the only script of the
+pages is WebAuthn's), and keystone's ``totp`` method or a passkey where
+the user's ``multi_factor_auth_rules`` ask for a second factor. ``amr``
+says which (RFC 8176): ``pwd``, ``otp``, ``hwk`` (a device-bound passkey)
+or ``swk`` (a synced one), ``user`` when the authenticator verified the
+user, ``mfa`` for two factors.
 """
 
 import base64
@@ -48,11 +52,13 @@ from keystone.common import provider_api
 from keystone import exception
 from oslo_log import log
 
+from keystone_ng_plugin.auth import methods as auth_methods
 from keystone_ng_plugin.common import jose
 from keystone_ng_plugin.common import text as ng_text
 from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import server as oauth2_server
 from keystone_ng_plugin.oauth2 import state
+from keystone_ng_plugin.passkey import core as passkeys
 import keystone_ng_plugin.conf
 
 CONF = keystone_ng_plugin.conf.CONF
@@ -109,18 +115,21 @@ def _origin(uri: ty.Optional[str]) -> ty.Optional[str]:
     return '%s:' % parts.scheme  # a private-use scheme
 
 
-def security_headers(redirect_uri: ty.Optional[str] = None) -> dict:
-    """No script, no framing, nothing cached; forms post here, and (after
-    a redirect) to the client's redirect URI."""
+def security_headers(redirect_uri: ty.Optional[str] = None,
+                     script: bool = False) -> dict:
+    """No framing, nothing cached, no script but the page's own WebAuthn
+    file; forms post here, and (after a redirect) to the client's
+    redirect URI."""
     targets = "'self'"
     origin = _origin(redirect_uri)
     if origin:
         targets += ' ' + origin
+    scripts = "script-src 'self'; connect-src 'self'; " if script else ''
     return {
         'Content-Security-Policy': (
-            "default-src 'none'; style-src %s; img-src 'self'; "
+            "default-src 'none'; %sstyle-src %s; img-src 'self'; "
             "base-uri 'none'; form-action %s; frame-ancestors 'none'"
-            % (_style_hash(), targets)),
+            % (scripts, _style_hash(), targets)),
         'X-Content-Type-Options': 'nosniff',
         'X-Frame-Options': 'DENY',
         'Referrer-Policy': 'no-referrer',
@@ -137,11 +146,22 @@ def _path(domain_id: str, *parts: str) -> str:
                      urllib.parse.quote(domain_id, safe='')) + parts)
 
 
-def page(name: str, status: int = 200, redirect_uri=None, **values
-         ) -> flask.Response:
-    body = _templates().get_template(name).render(style=_style(), **values)
+def page(name: str, status: int = 200, redirect_uri=None, script=None,
+         **values) -> flask.Response:
+    body = _templates().get_template(name).render(style=_style(),
+                                                  script=script, **values)
     response = flask.Response(body, status=status, mimetype='text/html')
-    response.headers.update(security_headers(redirect_uri))
+    response.headers.update(security_headers(redirect_uri,
+                                             script=bool(script)))
+    return response
+
+
+def script() -> flask.Response:
+    """The pages' one script: WebAuthn for passkeys."""
+    response = flask.Response(_asset('passkey.js'),
+                              mimetype='text/javascript')
+    response.headers.update(security_headers())
+    response.headers['Cache-Control'] = 'no-cache'
     return response
 
 
@@ -353,6 +373,15 @@ def _client_name(client: dict) -> str:
     return client.get('name') or client['provider_id']
 
 
+def _passkey_values(domain_id: str) -> dict:
+    return {'script': _path(domain_id, 'authorize', 'passkey.js'),
+            'passkey_start': _path(domain_id, 'authorize', 'passkey',
+                                   'start'),
+            'passkey_finish': _path(domain_id, 'authorize', 'passkey',
+                                    'finish'),
+            'continue_action': _path(domain_id, 'authorize', 'continue')}
+
+
 def _login_page(domain_id, client, params, handle, csrf, error=None,
                 status=200):
     return page('login.html', status=status,
@@ -361,16 +390,19 @@ def _login_page(domain_id, client, params, handle, csrf, error=None,
                 domain_name=_domain_name(domain_id),
                 action=_path(domain_id, 'authorize', 'login'),
                 request_handle=handle, csrf_token=csrf,
-                login_hint=params.get('login_hint', ''))
+                login_hint=params.get('login_hint', ''),
+                **_passkey_values(domain_id))
 
 
-def _second_factor_page(domain_id, params, handle, csrf, error=None,
-                        status=200):
+def _second_factor_page(domain_id, params, handle, csrf, factors,
+                        error=None, status=200):
+    values = _passkey_values(domain_id) if 'passkey' in factors else {}
     return page('second_factor.html', status=status,
                 redirect_uri=params['redirect_uri'],
-                title='Second factor', error=error,
+                title='Second factor', error=error, totp='totp' in factors,
+                passkey='passkey' in factors,
                 action=_path(domain_id, 'authorize', 'second-factor'),
-                request_handle=handle, csrf_token=csrf)
+                request_handle=handle, csrf_token=csrf, **values)
 
 
 def _consent_page(domain_id, client, params, handle, csrf, user_id):
@@ -407,9 +439,13 @@ class _Step:
     """The pending request a form post continues, checked: its handle,
     CSRF token and browser, and the stage the form belongs to."""
 
-    def __init__(self, domain_id: str, stage: str):
+    def __init__(self, domain_id: str, stage: str,
+                 fields: ty.Optional[dict] = None):
         self.domain_id = domain_id
-        self.handle, self.csrf = _form('request'), _form('csrf_token')
+        if fields is None:
+            self.handle, self.csrf = _form('request'), _form('csrf_token')
+        else:
+            self.handle, self.csrf = fields['request'], fields['csrf_token']
         browser = _cookie(BROWSER_COOKIE)
         self.row = None
         if self.handle and self.csrf and browser:
@@ -439,33 +475,51 @@ def _auth_methods_satisfy(user_id: str, methods: set) -> bool:
         user_id, methods)
 
 
-def _signed_in(step: _Step, user_id: str, amr: list) -> flask.Response:
-    """Open the session, then consent or the code."""
-    auth_time = int(time.time())
+def _open_session(step: _Step, user_id: str, amr: list
+                  ) -> tuple[str, state.SessionModel]:
+    """A new SSO session for the user (replacing the browser's old one)."""
     cookie, session = state.create_session(
-        step.domain_id, user_id, auth_time, amr,
+        step.domain_id, user_id, int(time.time()), amr,
         CONF.oauth2.session_lifetime_minutes * 60)
     previous = state.get_session(step.domain_id, _cookie(SESSION_COOKIE))
     if previous is not None:
         state.delete_session(previous.id)
+    return cookie, session
+
+
+def _next(step: _Step, user_id: str, auth_time: int, amr: list,
+          sid: ty.Optional[str]) -> flask.Response:
+    """After sign-in: the consent page, or the code."""
     scopes = step.params['scope'].split()
     prompts = set((step.params.get('prompt') or '').split()) - {'login'}
     if _needs_consent(step.client, user_id, scopes, prompts):
-        step.params['sid'] = session.sid
+        step.params['sid'] = sid
         if not state.advance_pending(
                 step.row, 'consent', user_id=user_id, auth_time=auth_time,
                 amr=json.dumps(amr), params=json.dumps(step.params)):
-            return step.refused or message('Sign-in expired', 'Try again.')
-        response = _consent_page(step.domain_id, step.client, step.params,
-                                 step.handle, step.csrf, user_id)
-    elif state.take_pending(step.row):
-        response = issue_code(step.domain_id, step.params, user_id,
-                              auth_time, amr, session.sid)
-    else:
-        response = message('Sign-in expired', 'This sign-in was finished '
+            return message('Sign-in expired', 'This sign-in was finished '
                            'in another window.', status=403)
+        return _consent_page(step.domain_id, step.client, step.params,
+                             step.handle, step.csrf, user_id)
+    if state.take_pending(step.row):
+        return issue_code(step.domain_id, step.params, user_id, auth_time,
+                          amr, sid)
+    return message('Sign-in expired', 'This sign-in was finished in '
+                   'another window.', status=403)
+
+
+def _signed_in(step: _Step, user_id: str, amr: list) -> flask.Response:
+    """Open the session, then consent or the code."""
+    cookie, session = _open_session(step, user_id, amr)
+    response = _next(step, user_id, session.auth_time, amr, session.sid)
     _set_cookie(response, step.domain_id, SESSION_COOKIE, cookie)
     return response
+
+
+def _second_factors(user_id: str) -> list[str]:
+    """The second factors after a password that meet the user's rules."""
+    return [factor for factor in ('totp', auth_methods.PASSKEY)
+            if _auth_methods_satisfy(user_id, {'password', factor})]
 
 
 def login(domain_id: str) -> flask.Response:
@@ -490,12 +544,13 @@ def login(domain_id: str) -> flask.Response:
                            'or the account cannot sign in.', status=401)
     if _auth_methods_satisfy(user_id, {'password'}):
         return _signed_in(step, user_id, ['pwd'])
-    if _auth_methods_satisfy(user_id, {'password', 'totp'}):
+    factors = _second_factors(user_id)
+    if factors:
         if not state.advance_pending(step.row, 'second_factor',
                                      user_id=user_id, amr='["pwd"]'):
             return message('Sign-in expired', 'Try again.', status=403)
         return _second_factor_page(domain_id, step.params, step.handle,
-                                   step.csrf)
+                                   step.csrf, factors)
     return _login_page(domain_id, step.client, step.params, step.handle,
                        step.csrf, status=403,
                        error='Your account needs a second factor this page '
@@ -509,15 +564,16 @@ def second_factor(domain_id: str) -> flask.Response:
     if step.refused:
         return step.refused
     passcode = _form('passcode')
+    factors = _second_factors(step.row.user_id)
     try:
-        if not passcode or len(passcode) > 16:
+        if not passcode or len(passcode) > 16 or 'totp' not in factors:
             raise exception.Unauthorized()
         ks_totp.TOTP().authenticate({'user': {
             'id': step.row.user_id, 'passcode': passcode}})
     except (exception.Unauthorized, exception.ValidationError,
             exception.NotFound):
         return _second_factor_page(domain_id, step.params, step.handle,
-                                   step.csrf, status=401,
+                                   step.csrf, factors, status=401,
                                    error='Wrong passcode.')
     if not _auth_methods_satisfy(step.row.user_id, {'password', 'totp'}):
         return message('Sign-in refused', 'Your account needs factors '
@@ -545,6 +601,109 @@ def consent(domain_id: str) -> flask.Response:
     return issue_code(domain_id, step.params, step.row.user_id,
                       step.row.auth_time, json.loads(step.row.amr),
                       step.params.get('sid'))
+
+
+# -- passkeys -------------------------------------------------------------
+
+def _json_step(domain_id: str, stages: tuple) -> tuple[_Step, dict]:
+    body = flask.request.get_json(silent=True) or {}
+    for name in ('request', 'csrf_token'):
+        value = body.get(name)
+        if not isinstance(value, str) or len(value) > 128 or (
+                ng_text.is_hostile(value)):
+            body[name] = ''
+    step = None
+    for stage in stages:
+        step = _Step(domain_id, stage, fields=body)
+        if step.row is not None:
+            break
+    return step, body
+
+
+def _json_refusal(status: int, text: str) -> flask.Response:
+    response = flask.Response(json.dumps({'error': text}), status=status,
+                              mimetype='application/json')
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+def passkey_start(domain_id: str) -> flask.Response:
+    """POST authorize/passkey/start: WebAuthn options for the pending
+    request: usernameless on the login page, the user's passkeys as a
+    second factor."""
+    step, _body = _json_step(domain_id, ('login', 'second_factor'))
+    if step.refused:
+        return _json_refusal(403, 'this sign-in is no longer valid')
+    user_id = None
+    if step.row.stage == 'second_factor':
+        user_id = step.row.user_id
+        if auth_methods.PASSKEY not in _second_factors(user_id):
+            return _json_refusal(403, 'a passkey is not a second factor '
+                                 'your account accepts')
+    options = passkeys.get_manager().authentication_options(user_id=user_id)
+    response = flask.Response(json.dumps({'public_key': options}),
+                              mimetype='application/json')
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+def _passkey_amr(result) -> list[str]:
+    amr = ['swk' if result.backed_up else 'hwk']
+    if result.user_verified:
+        amr.append('user')
+    return amr
+
+
+def passkey_finish(domain_id: str) -> flask.Response:
+    """POST authorize/passkey/finish: the assertion; on success the
+    session is open and the page continues (``authorize/continue``)."""
+    step, body = _json_step(domain_id, ('login', 'second_factor'))
+    if step.refused:
+        return _json_refusal(403, 'this sign-in is no longer valid')
+    credential = body.get('credential')
+    if not isinstance(credential, dict):
+        return _json_refusal(400, 'credential: the WebAuthn assertion')
+    second = step.row.stage == 'second_factor'
+    try:
+        result = passkeys.get_manager().authenticate(
+            credential, expected_user_id=step.row.user_id if second
+            else None)
+    except (exception.Unauthorized, exception.ValidationError) as exc:
+        LOG.info('OpenID provider passkey sign-in refused in domain %s: '
+                 '%s', domain_id, exc)
+        return _json_refusal(401, 'the passkey was not accepted')
+    user = oauth2_server.enabled_user(result.user_id)
+    if user is None or user['domain_id'] != domain_id:
+        return _json_refusal(401, 'the passkey was not accepted')
+    methods = {auth_methods.PASSKEY} | ({'password'} if second else set())
+    if not _auth_methods_satisfy(result.user_id, methods):
+        return _json_refusal(403, 'your account needs a password too: '
+                             'sign in with it first')
+    amr = _passkey_amr(result)
+    if second:
+        amr = ['pwd'] + amr + ['mfa']
+    cookie, session = _open_session(step, result.user_id, amr)
+    step.params['sid'] = session.sid
+    if not state.advance_pending(
+            step.row, 'signed_in', user_id=result.user_id,
+            auth_time=session.auth_time, amr=json.dumps(amr),
+            params=json.dumps(step.params)):
+        return _json_refusal(403, 'this sign-in was finished elsewhere')
+    response = flask.Response(json.dumps({'continue': True}),
+                              mimetype='application/json')
+    response.headers['Cache-Control'] = 'no-store'
+    _set_cookie(response, domain_id, SESSION_COOKIE, cookie)
+    return response
+
+
+def continue_(domain_id: str) -> flask.Response:
+    """POST authorize/continue: after a passkey sign-in, consent or the
+    code."""
+    step = _Step(domain_id, 'signed_in')
+    if step.refused:
+        return step.refused
+    return _next(step, step.row.user_id, step.row.auth_time,
+                 json.loads(step.row.amr), step.params.get('sid'))
 
 
 # -- logout --------------------------------------------------------------

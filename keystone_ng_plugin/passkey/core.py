@@ -71,6 +71,10 @@ class LoginResult:
     passkey_id: str
     credential_id: str
     scope: ty.Optional[dict]
+    # what the authenticator said: the user verified (PIN, biometrics),
+    # the credential synced to other devices (a software-secured key)
+    user_verified: bool = False
+    backed_up: bool = False
 
 
 def user_handle(user_id: str) -> bytes:
@@ -354,8 +358,8 @@ class Manager:
             if started is None:
                 _refuse('unknown, expired or used login challenge')
             try:
-                passkey = self._verify_assertion(parsed, started,
-                                                 expected_user_id)
+                passkey, verified = self._verify_assertion(
+                    parsed, started, expected_user_id)
             except exception.Unauthorized as exc:
                 refusal = exc
         if refusal is not None:
@@ -363,9 +367,12 @@ class Manager:
         return LoginResult(user_id=passkey['user_id'],
                            passkey_id=passkey['id'],
                            credential_id=parsed.credential.id,
-                           scope=started.data.get('scope'))
+                           scope=started.data.get('scope'),
+                           user_verified=verified.user_verified,
+                           backed_up=verified.credential_backed_up)
 
-    def _verify_assertion(self, parsed, started, expected_user_id) -> dict:
+    def _verify_assertion(self, parsed, started, expected_user_id
+                          ) -> tuple[dict, ty.Any]:
         passkey = self._login_credential(parsed.credential.id)
         if passkey is None:
             _refuse('unknown credential')
@@ -411,7 +418,7 @@ class Manager:
                         'refused.', passkey_id, owner,
                         verified.new_sign_count, stored.sign_count)
             raise exception.Unauthorized('sign count regression')
-        return passkey
+        return passkey, verified
 
     # Management.
     def list_passkeys(self, user_id: str) -> list[backend_base.Passkey]:

@@ -36,7 +36,7 @@ MAY_IMPORT = {
     'passkey': {'common'},
     'federation': {'token', 'service_account', 'restriction', 'common'},
     'auth': {'passkey', 'token', 'common'},
-    'oauth2': {'service_account', 'common'},
+    'oauth2': {'passkey', 'auth', 'service_account', 'common'},
     'api': {'auth', 'federation', 'passkey', 'token', 'service_account',
             'restriction', 'oauth2', 'common'},
     'db': {'federation', 'passkey', 'token', 'service_account',
