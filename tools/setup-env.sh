@@ -115,17 +115,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "$sum" > "$stamp"
 fi
 
-# 5. A real OpenID provider for the federation tests (npm oidc-provider).
+# 5. Real peers in node: an OpenID provider for the federation tests (npm
+# oidc-provider) and a relying party for the provider's (npm openid-client).
 if [ -n "$WITH_TEST" ]; then
     command -v npm >/dev/null 2>&1 || apt_install npm
-    nstamp="tools/oidc-provider/node_modules/.ng.sha"
-    nsum=$(sha256sum tools/oidc-provider/package-lock.json | cut -d' ' -f1)
-    if [ ! -f "$nstamp" ] || [ "$(cat "$nstamp")" != "$nsum" ]; then
-        log "npm ci (tools/oidc-provider)"
-        (cd tools/oidc-provider &&
-            npm ci --no-audit --no-fund --loglevel=error >&2)
-        echo "$nsum" > "$nstamp"
-    fi
+    for peer in oidc-provider openid-client; do
+        nstamp="tools/$peer/node_modules/.ng.sha"
+        nsum=$(sha256sum "tools/$peer/package-lock.json" | cut -d' ' -f1)
+        if [ ! -f "$nstamp" ] || [ "$(cat "$nstamp")" != "$nsum" ]; then
+            log "npm ci (tools/$peer)"
+            (cd "tools/$peer" &&
+                npm ci --no-audit --no-fund --loglevel=error >&2)
+            echo "$nsum" > "$nstamp"
+        fi
+    done
 fi
 
 # 6. Tempest in its own virtualenv (its pins differ from keystone's).

@@ -10,13 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 """The OpenID provider's code flow on the real server, on each database:
-authlib's client (OAuth2Session) as the relying party, a requests session
-with cookies as the browser on the provider's pages; two nodes; concurrent
+two real relying parties, authlib's client (OAuth2Session) and npm
+openid-client (a certified RP library), with a requests session with
+cookies as the browser on the provider's pages; two nodes; concurrent
 refreshes."""
 
 import concurrent.futures
 import json
+import os
 import re
+import shutil
+import subprocess
 import urllib.parse
 import uuid
 
@@ -26,10 +30,14 @@ from joserfc import jwk
 from joserfc import jwt
 import requests
 
+import pytest
+
 from keystone_ng_plugin_tests.functional import conftest
 from keystone_ng_plugin_tests import pages
+from keystone_ng_plugin_tests import TOP
 
 REDIRECT = 'http://127.0.0.1:8791/callback'
+RP_DIR = os.path.join(TOP, 'tools', 'openid-client')
 SCOPE = 'openid profile email'
 
 
@@ -63,14 +71,23 @@ class Provider:
         self.user = self._post('/v3/users', {'user': {
             'name': 'rp-user-' + uuid.uuid4().hex[:8], 'domain_id': 'default',
             'password': self.password, 'email': 'rp@example.org'}})['user']
+        self.provider_id = 'rp-' + uuid.uuid4().hex[:8]
         body = self._post('/v4/oauth2/default/clients', {'oauth2_client': {
-            'provider_id': 'rp-' + uuid.uuid4().hex[:8], 'name': 'Test RP',
+            'provider_id': self.provider_id, 'name': 'Test RP',
             'confidential': True,
             'grant_types': ['authorization_code', 'refresh_token'],
             'redirect_uris': [REDIRECT],
             'allowed_scopes': SCOPE.split()}})
         self.client_id = body['oauth2_client']['client_id']
         self.secret = body['client_secret']
+
+    def redirect_uri(self, uri):
+        """Register another redirect URI for the client."""
+        r = requests.put(
+            self.dep.base_url + '/v4/oauth2/default/clients/' +
+            self.provider_id, headers=self.headers, timeout=30,
+            json={'oauth2_client': {'redirect_uris': [REDIRECT, uri]}})
+        assert r.status_code == 200, r.text
 
     def _post(self, path, body):
         r = requests.post(self.dep.base_url + path, json=body, timeout=30,
@@ -88,7 +105,8 @@ class Provider:
         return jwt.decode(token, jwk.KeySet.import_key_set(published)).claims
 
 
-def _sign_in(browser, url, provider, login_node=None, consent_node=None):
+def _sign_in(browser, url, provider, login_node=None, consent_node=None,
+             redirect=REDIRECT):
     """Login and (unless remembered) consent on the nodes given: the
     redirect to the client."""
     page = browser.get(url)
@@ -103,7 +121,7 @@ def _sign_in(browser, url, provider, login_node=None, consent_node=None):
     done = browser.submit(consent_node or provider.dep.base_url, consent,
                           'consent-form', decision='allow')
     assert done.status_code == 303, done.text
-    assert done.headers['Location'].startswith(REDIRECT + '?')
+    assert done.headers['Location'].startswith(redirect + '?')
     return done.headers['Location']
 
 
@@ -162,6 +180,41 @@ def test_code_pkce_refresh_revoke_with_authlibs_client(keystone,
     assert not rp.introspect_token(
         discovered['introspection_endpoint'],
         token=refreshed['access_token']).json()['active']
+
+
+def test_code_flow_with_npm_openid_client(keystone, admin_token):
+    if not (shutil.which('node') and os.path.isdir(os.path.join(
+            RP_DIR, 'node_modules', 'openid-client'))):
+        if os.environ.get('CI'):
+            pytest.fail('CI needs node and tools/openid-client/node_modules')
+        pytest.skip('node or openid-client is not installed')
+    provider = Provider(keystone, admin_token)
+    redirect = 'http://127.0.0.1:8793/callback'
+    provider.redirect_uri(redirect)
+    alg = requests.get(provider.issuer + '/jwks', timeout=30
+                       ).json()['keys'][0]['alg']
+    rp = subprocess.Popen(
+        ['node', os.path.join(RP_DIR, 'rp.mjs'), provider.issuer,
+         provider.client_id, provider.secret, redirect, alg],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(rp.stdout.readline())
+        assert 'authorize' in first, first
+        location = _sign_in(Browser(), first['authorize'], provider,
+                            redirect=redirect)
+        out, _err = rp.communicate(location + '\n', timeout=60)
+    finally:
+        if rp.poll() is None:
+            rp.kill()
+    result = json.loads(out.strip().splitlines()[-1])
+    assert rp.returncode == 0, result
+    assert result['claims']['sub'] == provider.user['id']
+    assert result['claims']['iss'] == provider.issuer
+    assert result['userinfo']['email'] == 'rp@example.org'
+    assert result['refreshed'] == {'id_token': True, 'rotated': True,
+                                   'sub': provider.user['id']}
+    assert result['introspection']['active'] is True
+    assert result['introspection']['sub'] == provider.user['id']
 
 
 def test_a_second_node_finishes_what_the_first_started(keystone,
