@@ -303,6 +303,26 @@ class CodeFlowTest(flow.ProviderTestCase):
         row = state.get_refresh(body['refresh_token'])
         self.assertIsNotNone(row.revoked_at)
 
+    def test_disabled_domain(self):
+        body = self.exchange(self.code_of(self.sign_in()))
+        flow.PROVIDERS.resource_api.update_domain(self.domain_id,
+                                                  {'enabled': False})
+        self.userinfo(body['access_token'], status=401)
+        self.assertFalse(self.introspect(body['access_token'])['active'])
+        page = self.authorize(200, prompt='login')
+        self.submit(page, 'password-form', 401, username=self.user['name'],
+                    password=self.user['password'])
+
+    def test_keystone_tokens_never_sign_anyone_in(self):
+        # no token login on the pages: an admin's token, a restricted
+        # one or any other is ignored there
+        self.browser.environ_base = {'HTTP_X_AUTH_TOKEN': self.admin}
+        page = self.authorize(200)
+        self.assertIn('password-form', page.text)
+        answer = self.authorize(302, prompt='none')
+        self.assertEqual('login_required',
+                         flow.query(answer.headers['Location'])['error'])
+
     def test_deny(self):
         page = self.authorize(200)
         consent = self.submit(page, 'password-form', 200,
