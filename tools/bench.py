@@ -73,10 +73,24 @@ MEASURED = {
     'restricted_mint': ['ng.restricted_mint'],
     'restricted_validate': ['ng.restricted_validate'],
     'service_account_token': ['ng.service_account_token'],
+    'keystone_client_creds': ['keystone.oauth2_token'],
+    'oauth2_client_creds': ['ng.oauth2_client_credentials'],
+    'oauth2_authorize': ['ng.oauth2_authorize'],
+    'oauth2_code': ['ng.oauth2_code'],
+    'oauth2_userinfo': ['ng.oauth2_userinfo'],
+    'oauth2_refresh': ['ng.oauth2_refresh'],
+    'oauth2_jwks': ['ng.oauth2_jwks'],
+    'oauth2_discovery': ['ng.oauth2_discovery'],
 }
 # Flows measured from another scenario's iterations.
 SOURCE = {'passkey_finish': 'passkey_login', 'oidc_callback': 'oidc_login',
-          'restricted_mint': 'restricted_token'}
+          'restricted_mint': 'restricted_token',
+          'oauth2_authorize': 'oauth2_code_flow',
+          'oauth2_code': 'oauth2_code_flow',
+          'oauth2_userinfo': 'oauth2_code_flow',
+          'oauth2_refresh': 'oauth2_code_flow',
+          'oauth2_jwks': 'oauth2_metadata',
+          'oauth2_discovery': 'oauth2_metadata'}
 # (new flow, keystone's closest own flow, goal on the median ratio, why).
 COMPARISONS = [
     ('passkey_login', 'token_login', 1.5,
@@ -99,6 +113,23 @@ COMPARISONS = [
      're-authentication'),
     ('service_account_token', 'token_login_scoped', None,
      'a service account\'s restricted token, issued to an orchestrator'),
+    ('oauth2_client_creds', 'keystone_client_creds', 1.0,
+     'OAuth 2.0 client credentials, each a slow secret hash: the '
+     'provider\'s signed JWT against keystone\'s own POST '
+     '/v3/OS-OAUTH2/token (an application credential\'s keystone token)'),
+    ('oauth2_code', 'token_login', 1.5,
+     'the code exchange (code spent in SQL, client secret, access, ID and '
+     'refresh tokens signed) against a re-authentication'),
+    ('oauth2_refresh', 'token_login', None,
+     'a refresh (the old token spent, a new pair signed)'),
+    ('oauth2_authorize', 'token_login', None,
+     'an authorization request with an SSO session: the code'),
+    ('oauth2_userinfo', 'validate_token', None,
+     'userinfo against a token validation'),
+    ('oauth2_jwks', 'validate_token', 1.0,
+     'the JWKS, which relying parties fetch'),
+    ('oauth2_discovery', 'validate_token', 1.0,
+     'the discovery document'),
 ]
 # The measured requests, for the statement counts.
 ROUTES = [
@@ -114,6 +145,14 @@ ROUTES = [
     ('restricted_token', 'POST', '/v4/tokens/restrictions/{id}/tokens'),
     ('restricted_validate', 'GET', '/v3/auth/tokens'),
     ('service_account_token', 'POST', '/v4/service_accounts/{id}/tokens'),
+    ('keystone_client_creds', 'POST', '/v3/OS-OAUTH2/token'),
+    ('oauth2_client_creds', 'POST', '/v4/oauth2/default/token'),
+    ('oauth2_code_flow', 'GET', '/v4/oauth2/default/authorize'),
+    ('oauth2_code_flow', 'POST', '/v4/oauth2/default/token'),
+    ('oauth2_code_flow', 'GET', '/v4/oauth2/default/userinfo'),
+    ('oauth2_metadata', 'GET', '/v4/oauth2/default/jwks'),
+    ('oauth2_metadata', 'GET',
+     '/v4/oauth2/default/.well-known/openid-configuration'),
 ]
 
 # Why each measured request makes the statements it makes.
@@ -143,6 +182,22 @@ WHY = {
         'none: restriction, assignments and roles are cached',
     'restricted_validate':
         'none: the restriction comes from the cache backend',
+    'keystone_client_creds': 'keystone\'s own: the application credential '
+                             'and its secret hash',
+    'oauth2_client_creds POST /v4/oauth2/default/token':
+        'the client (its secret hash), the service account, the signing '
+        'key',
+    'oauth2_code_flow GET /v4/oauth2/default/authorize':
+        'the client, the session, the new code (INSERT)',
+    'oauth2_code_flow POST /v4/oauth2/default/token':
+        'code exchange and refresh pooled: the client and its secret hash, '
+        'the code or refresh token spent (one conditional UPDATE), the new '
+        'refresh token (INSERT), the signing key, the user',
+    'oauth2_code_flow GET /v4/oauth2/default/userinfo':
+        'the published keys, the revoked-token check, the client, the user',
+    'oauth2_metadata GET /v4/oauth2/default/jwks': 'the published keys',
+    'oauth2_metadata GET /v4/oauth2/default/.well-known/openid-configuration':
+        'the published keys (their algorithms)',
     'service_account_token':
         'the service account read for the policy check (primary key); '
         'SELECT service: keystone lists the catalog\'s services for every '

@@ -23,7 +23,9 @@ import sqlalchemy as sa
 from keystone_ng_plugin_tests import rally_task
 
 PLUGIN_DIR = rally_task.PLUGIN_DIR
-SCENARIOS = ['KeystoneNG.jwt_login', 'KeystoneNG.oidc_login',
+SCENARIOS = ['KeystoneNG.jwt_login', 'KeystoneNG.keystone_client_creds',
+             'KeystoneNG.oauth2_client_creds', 'KeystoneNG.oauth2_code_flow',
+             'KeystoneNG.oauth2_metadata', 'KeystoneNG.oidc_login',
              'KeystoneNG.passkey_login', 'KeystoneNG.password_login',
              'KeystoneNG.restricted_token',
              'KeystoneNG.service_account_token', 'KeystoneNG.token_login',
@@ -40,8 +42,14 @@ ACTIONS = {
     'restricted_token': ['ng.restricted_mint', 'ng.restricted_validate'],
     'restricted_validate': ['ng.restricted_validate'],
     'service_account_token': ['ng.service_account_token'],
+    'keystone_client_creds': ['keystone.oauth2_token'],
+    'oauth2_client_creds': ['ng.oauth2_client_credentials'],
+    'oauth2_code_flow': ['ng.oauth2_authorize', 'ng.oauth2_code',
+                         'ng.oauth2_userinfo', 'ng.oauth2_refresh'],
+    'oauth2_metadata': ['ng.oauth2_jwks', 'ng.oauth2_discovery'],
 }
-# The plugin's own tables: the contexts' cleanup empties them.
+# The plugin's own tables: the contexts' cleanup empties them (deleted
+# OpenID provider clients stay as tombstones).
 NG_TABLES = ('ng_passkey', 'ng_identity_provider', 'ng_federation_mapping',
              'ng_token_restriction', 'ng_service_account')
 

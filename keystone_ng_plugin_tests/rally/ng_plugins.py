@@ -24,17 +24,31 @@ KeystoneNG.oidc_login              ng.oidc_start, idp.login (the IdP's time,
 KeystoneNG.jwt_login               ng.jwt_login
 KeystoneNG.restricted_token        ng.restricted_mint, ng.restricted_validate
 KeystoneNG.service_account_token   ng.service_account_token
+KeystoneNG.keystone_client_creds   keystone.oauth2_token (keystone's own
+                                   POST /v3/OS-OAUTH2/token, application
+                                   credential client credentials)
+KeystoneNG.oauth2_client_creds     ng.oauth2_client_credentials
+KeystoneNG.oauth2_code_flow        ng.oauth2_authorize (SSO session: the
+                                   302 with the code), ng.oauth2_code,
+                                   ng.oauth2_userinfo, ng.oauth2_refresh
+KeystoneNG.oauth2_metadata         ng.oauth2_jwks, ng.oauth2_discovery
 =================================  ==========================================
 
 Contexts (after Rally's ``users``; each cleans up what it made):
 ``ng_user_tokens``, ``ng_passkeys``, ``ng_oidc``, ``ng_jwt``,
-``ng_restrictions``, ``ng_service_accounts``.
+``ng_restrictions``, ``ng_service_accounts``, ``ng_oauth2``.
 """
+
+import base64
+import hashlib
+import secrets
+import urllib.parse
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives import serialization
 import jwt
 from rally.common import logging
+import requests
 from rally.task import atomic
 from rally.task import context
 from rally.task import scenario as rally_scenario
@@ -458,6 +472,116 @@ class ServiceAccounts(_Base):
             self.admin().delete('/v4/service_accounts/' + account['id'])
 
 
+@_context('ng_oauth2', order=540)
+class OAuth2(_Base):
+    """The default domain's OpenID provider (its keys made by
+    keystone-ng-manage oauth2_key_rotate beforehand): per user a
+    pre-authorized client with a signed-in SSO session, a service account
+    client, and an application credential for keystone's own OAuth 2.0
+    client credentials."""
+
+    CONFIG_SCHEMA = {'type': 'object', 'additionalProperties': False,
+                     'properties': {}}
+    REDIRECT = 'http://127.0.0.1:8794/callback'
+
+    def setup(self):
+        admin = self.admin()
+        base = admin.base
+        self.context['ng_oauth2_issuer'] = base + '/v4/oauth2/default'
+        made = self.context['ng_oauth2'] = []
+        for user in self.users():
+            client = admin.request(
+                'POST', '/v4/oauth2/default/clients', 201, json={
+                    'oauth2_client': {
+                        'provider_id': ng_client.name('rally-rp'),
+                        'confidential': True, 'pre_authorized': True,
+                        'grant_types': ['authorization_code',
+                                        'refresh_token'],
+                        'redirect_uris': [self.REDIRECT]}}).json()
+            account = admin.create('/v4/service_accounts', 'service_account',
+                                   {'name': ng_client.name(),
+                                    'domain_id': 'default'})
+            machine = admin.request(
+                'POST', '/v4/oauth2/default/clients', 201, json={
+                    'oauth2_client': {
+                        'provider_id': ng_client.name('rally-cc'),
+                        'confidential': True,
+                        'grant_types': ['client_credentials'],
+                        'allowed_scopes': ['openstack'],
+                        'service_account_id': account['id']}}).json()
+            token = self.user_token(user, scoped=True)
+            credential = ng_client.call(
+                'POST', base + '/v3/users/%s/application_credentials' %
+                user['id'], 201, headers={'X-Auth-Token': token},
+                json={'application_credential': {
+                    'name': ng_client.name()}}).json()[
+                'application_credential']
+            user['ng_oauth2'] = {
+                'client': (client['oauth2_client']['client_id'],
+                           client['client_secret']),
+                'machine': (machine['oauth2_client']['client_id'],
+                            machine['client_secret']),
+                'app_cred': (credential['id'], credential['secret']),
+                'session': sign_in(self.context['ng_oauth2_issuer'],
+                                   client['oauth2_client']['client_id'],
+                                   user),
+            }
+            made.append((client['oauth2_client']['provider_id'],
+                         machine['oauth2_client']['provider_id'],
+                         account['id']))
+
+    def cleanup(self):
+        for rp, machine, account in self.context.get('ng_oauth2', []):
+            self.admin().delete('/v4/oauth2/default/clients/' + rp)
+            self.admin().delete('/v4/oauth2/default/clients/' + machine)
+            self.admin().delete('/v4/service_accounts/' + account)
+
+
+def _pkce():
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(
+        verifier.encode()).digest()).rstrip(b'=').decode()
+
+
+def _authorize_url(issuer, client_id):
+    verifier, challenge = _pkce()
+    return verifier, issuer + '/authorize?' + urllib.parse.urlencode({
+        'response_type': 'code', 'client_id': client_id,
+        'redirect_uri': OAuth2.REDIRECT, 'scope': 'openid profile email',
+        'state': secrets.token_urlsafe(8), 'code_challenge': challenge,
+        'code_challenge_method': 'S256'})
+
+
+def _field(page, name):
+    marker = 'name="%s" value="' % name
+    start = page.index(marker) + len(marker)
+    return page[start:page.index('"', start)]
+
+
+def sign_in(issuer, client_id, user):
+    """The user's SSO session cookie with the provider (the password
+    form, once)."""
+    _verifier, url = _authorize_url(issuer, client_id)
+    browser = requests.Session()  # its own cookies: one user's
+    page = browser.get(url, allow_redirects=False, timeout=60)
+    if page.status_code != 200:
+        raise ng_client.Failure(page, 200)
+    answer = browser.post(issuer + '/authorize/login', data={
+        'request': _field(page.text, 'request'),
+        'csrf_token': _field(page.text, 'csrf_token'),
+        'username': user['credential']['username'],
+        'password': user['credential']['password']},
+        allow_redirects=False, timeout=60)
+    if answer.status_code != 303:
+        raise ng_client.Failure(answer, 303)
+    return answer.cookies['ng_oauth2_session']
+
+
+def _code(location):
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
+        location).query))['code']
+
+
 # -- scenarios ----------------------------------------------------------------
 
 class _Scenario(scenario.OpenStackScenario):
@@ -621,3 +745,80 @@ class ServiceAccountToken(_Scenario):
                 'POST', self.base + '/v4/service_accounts/%s/tokens' %
                 account['id'], 201, json={'token': body},
                 headers={'X-Auth-Token': self.context['ng_admin_token']})
+
+
+@_scenario('KeystoneNG.keystone_client_creds',
+           context={'users': {}, 'ng_oauth2': {}})
+class KeystoneClientCredentials(_Scenario):
+
+    def run(self):
+        """Keystone's own OAuth 2.0 client credentials: an application
+        credential's ID and secret for a keystone token (one request;
+        the baseline of the provider's client_credentials)."""
+        credential = self.context['user']['ng_oauth2']['app_cred']
+        with atomic.ActionTimer(self, 'keystone.oauth2_token'):
+            ng_client.call('POST', self.base + '/v3/OS-OAUTH2/token', 200,
+                           data={'grant_type': 'client_credentials'},
+                           auth=credential)
+
+
+@_scenario('KeystoneNG.oauth2_client_creds',
+           context={'users': {}, 'ng_oauth2': {}})
+class OAuth2ClientCredentials(_Scenario):
+
+    def run(self):
+        """The provider's client_credentials: a service account's JWT
+        access token (one request)."""
+        client = self.context['user']['ng_oauth2']['machine']
+        with atomic.ActionTimer(self, 'ng.oauth2_client_credentials'):
+            ng_client.call('POST', self.context['ng_oauth2_issuer'] +
+                           '/token', 200, auth=client,
+                           data={'grant_type': 'client_credentials',
+                                 'scope': 'openstack'})
+
+
+@_scenario('KeystoneNG.oauth2_code_flow',
+           context={'users': {}, 'ng_oauth2': {}})
+class OAuth2CodeFlow(_Scenario):
+
+    def run(self):
+        """A relying party's sign-in with the user's SSO session: the
+        authorization request (302 with the code), the code exchange (ID
+        token, access and refresh tokens), userinfo and a refresh."""
+        state = self.context['user']['ng_oauth2']
+        issuer = self.context['ng_oauth2_issuer']
+        verifier, url = _authorize_url(issuer, state['client'][0])
+        with atomic.ActionTimer(self, 'ng.oauth2_authorize'):
+            answer = ng_client.call(
+                'GET', url, 302,
+                cookies={'ng_oauth2_session': state['session']})
+        with atomic.ActionTimer(self, 'ng.oauth2_code'):
+            tokens = ng_client.call(
+                'POST', issuer + '/token', 200, auth=state['client'],
+                data={'grant_type': 'authorization_code',
+                      'code': _code(answer.headers['Location']),
+                      'redirect_uri': OAuth2.REDIRECT,
+                      'code_verifier': verifier}).json()
+        with atomic.ActionTimer(self, 'ng.oauth2_userinfo'):
+            ng_client.call('GET', issuer + '/userinfo', 200, headers={
+                'Authorization': 'Bearer ' + tokens['access_token']})
+        with atomic.ActionTimer(self, 'ng.oauth2_refresh'):
+            ng_client.call('POST', issuer + '/token', 200,
+                           auth=state['client'],
+                           data={'grant_type': 'refresh_token',
+                                 'refresh_token': tokens['refresh_token']})
+
+
+@_scenario('KeystoneNG.oauth2_metadata',
+           context={'users': {}, 'ng_oauth2': {}})
+class OAuth2Metadata(_Scenario):
+
+    def run(self):
+        """What relying parties fetch: the JWKS and the discovery
+        document (one request each)."""
+        issuer = self.context['ng_oauth2_issuer']
+        with atomic.ActionTimer(self, 'ng.oauth2_jwks'):
+            ng_client.call('GET', issuer + '/jwks', 200)
+        with atomic.ActionTimer(self, 'ng.oauth2_discovery'):
+            ng_client.call('GET', issuer +
+                           '/.well-known/openid-configuration', 200)
