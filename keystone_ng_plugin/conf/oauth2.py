@@ -71,11 +71,20 @@ acr_values = cfg.DictOpt(
          'hwk, swk, pwd (the first of these the login has wins). Unset: no '
          'acr claim. Example: mfa:phr,pwd:basic')
 
+verified_secret_cache_seconds = cfg.IntOpt(
+    'verified_secret_cache_seconds', default=300, min=0, max=86400,
+    help='How long a client secret, once verified, is remembered (a '
+         'SHA-256 digest bound to the client and its stored hash, in '
+         'keystone\'s cache backend, with [cache] enabled) so that token '
+         'requests do not pay the slow hash every time. Wrong secrets '
+         'always do; a rotated secret is never matched by a remembered '
+         'one. 0: verify the slow hash on every request.')
+
 ALL_OPTS = [signing_algorithm, access_token_lifetime_minutes,
             id_token_lifetime_minutes, jwks_max_age,
             authorization_code_lifetime_seconds, refresh_token_lifetime_days,
             pre_auth_session_lifetime_minutes, session_lifetime_minutes,
-            acr_values]
+            acr_values, verified_secret_cache_seconds]
 
 
 def register_opts(conf):

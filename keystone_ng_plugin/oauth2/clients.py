@@ -16,12 +16,20 @@ A client belongs to a domain and is known by its ``provider_id`` there
 relying parties send). A confidential client's secret is made by the
 server, shown once and stored only as a slow hash (keystone's password
 hashing: ``[identity] password_hash_algorithm``); verifying the secret of
-an unknown client costs the same as a wrong secret. Deleting a client
-leaves a tombstone: disabled, hidden, its ``provider_id`` never reused.
+an unknown client costs the same as a wrong secret. A secret once
+verified is remembered for ``[oauth2] verified_secret_cache_seconds`` in
+keystone's cache backend as a SHA-256 digest bound to the client and its
+stored hash (a server-made secret has 256 random bits: its digest gives
+nothing away), so that a relying party's every token request does not
+pay the slow hash again; a wrong secret always does, and a rotated secret
+changes the stored hash, which no remembered digest matches. Deleting a
+client leaves a tombstone: disabled, hidden, its ``provider_id`` never
+reused.
 """
 
 import datetime
 import functools
+import hashlib
 import json
 import secrets
 import typing as ty
@@ -36,11 +44,14 @@ from oslo_db import exception as db_exception
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from keystone_ng_plugin.common import cache as ng_cache
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.oauth2 import state
 from keystone_ng_plugin.service_account import core as accounts
+import keystone_ng_plugin.conf
 
 PROVIDERS = provider_api.ProviderAPIs
+CONF = keystone_ng_plugin.conf.CONF
 RESOURCE_TYPE = 'oauth2_client'
 DEFAULT_SCOPES = ['openid', 'profile', 'email']
 _LIST_FIELDS = ('grant_types', 'redirect_uris', 'post_logout_redirect_uris',
@@ -142,6 +153,16 @@ def _check_redirect_uri(uri: str):
 def _secret() -> tuple[str, str]:
     secret = secrets.token_urlsafe(32)
     return secret, password_hashing.hash_password(secret)
+
+
+_VERIFIED = ng_cache.ValidationCache(
+    'oauth2_verified_secret',
+    expiration=lambda: CONF.oauth2.verified_secret_cache_seconds)
+
+
+def _verified_digest(client_id: str, hashed: str, secret: str) -> str:
+    return hashlib.sha256('\x00'.join((client_id, hashed, secret)).encode(
+        'utf-8')).hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
@@ -335,8 +356,16 @@ class Manager:
                 row = session.get(ClientModel, client_id)
                 if row is not None and row.deleted_at is None:
                     hashed = row.secret_hash
+        remember = (hashed is not None and
+                    CONF.oauth2.verified_secret_cache_seconds > 0)
+        if remember:
+            digest = _verified_digest(client_id, hashed, secret)
+            if _VERIFIED.get(digest):
+                return True
         ok = password_hashing.check_password(secret,
                                              hashed or _dummy_hash())
+        if ok and remember:
+            _VERIFIED.set(digest, True)
         return ok and hashed is not None
 
 

@@ -11,6 +11,7 @@
 # under the License.
 """Clients of the OpenID provider: /v4/oauth2/{domain_id}/clients."""
 
+from unittest import mock
 import urllib.parse
 
 from keystone.common import provider_api
@@ -229,3 +230,42 @@ class ClientsTest(base.TestCase):
         self.call('put', self.url + '/app', restricted, 403,
                   {'oauth2_client': {'name': 'x'}})
         self.call('delete', self.url + '/app', restricted, 403)
+
+
+class VerifiedSecretTest(base.TestCase):
+    """A verified secret is remembered; wrong and rotated ones never
+    are."""
+
+    def config_overrides(self):
+        super().config_overrides()
+        self.config_fixture.config(group='cache', enabled=True)
+        self.config_fixture.config(group='keystone_ng', caching=True)
+
+    def test_the_slow_hash_once_per_secret(self):
+        admin = self.admin_token()
+        url = '/v4/oauth2/%s/clients' % self.domain_id
+        body = self.call('post', url, admin, 201, {'oauth2_client': {
+            'provider_id': 'fast', 'confidential': True,
+            'redirect_uris': [WEB]}}).json
+        client_id, secret = (body['oauth2_client']['client_id'],
+                             body['client_secret'])
+        slow = []
+        real = clients.password_hashing.check_password
+
+        def counted(password, hashed):
+            slow.append(password)
+            return real(password, hashed)
+        manager = clients.get_manager()
+        with mock.patch.object(clients.password_hashing, 'check_password',
+                               counted):
+            self.assertTrue(manager.verify_secret(client_id, secret))
+            self.assertTrue(manager.verify_secret(client_id, secret))
+            self.assertEqual(1, len(slow))
+            for _ in range(2):
+                self.assertFalse(manager.verify_secret(client_id, 'wrong'))
+            self.assertEqual(3, len(slow))
+            new = self.call('post', url + '/fast/rotate-secret', admin,
+                            200).json['client_secret']
+            self.assertFalse(manager.verify_secret(client_id, secret))
+            self.assertTrue(manager.verify_secret(client_id, new))
+            self.assertFalse(manager.verify_secret(None, secret))

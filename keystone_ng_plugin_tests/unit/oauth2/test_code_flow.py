@@ -323,6 +323,26 @@ class CodeFlowTest(flow.ProviderTestCase):
         self.assertEqual('login_required',
                          flow.query(answer.headers['Location'])['error'])
 
+    def test_cookies_are_secure_on_https(self):
+        self.authorize(200)
+        page = self.test_client().get(
+            self.base + '/authorize', base_url='https://localhost',
+            query_string=self.params, expected_status_code=200)
+        browser_cookie = page.headers['Set-Cookie']
+        for attribute in ('Secure', 'HttpOnly', 'SameSite=Lax'):
+            self.assertIn(attribute, browser_cookie)
+
+    def test_acr_where_configured(self):
+        self.config_fixture.config(group='oauth2',
+                                   acr_values={'pwd': 'urn:example:pwd'})
+        body = self.exchange(self.code_of(self.sign_in()))
+        self.assertEqual('urn:example:pwd',
+                         self.decode(body['id_token']).claims['acr'])
+        document = self.call(
+            'get', self.base + '/.well-known/openid-configuration').json
+        self.assertEqual(['urn:example:pwd'],
+                         document['acr_values_supported'])
+
     def test_deny(self):
         page = self.authorize(200)
         consent = self.submit(page, 'password-form', 200,
