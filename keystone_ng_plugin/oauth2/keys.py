@@ -27,6 +27,7 @@ token signed by a key it has not been able to fetch:
 """
 
 import datetime
+import functools
 import json
 import typing as ty
 
@@ -181,9 +182,16 @@ def signing_key(domain_id: str) -> tuple[str, str, ty.Any]:
             raise exception.NotFound(
                 target='signing key of domain %s' % domain_id)
         kid, algorithm, blob = row.id, row.algorithm, row.private_key
+    return kid, algorithm, _private_key(kid, algorithm, blob)
+
+
+@functools.lru_cache(maxsize=64)
+def _private_key(kid: str, algorithm: str, blob: str):
+    """The decrypted key of a row (the database stays the source: which
+    key signs is read every time; a key's ID and ciphertext never
+    change)."""
     pem = PROVIDERS.credential_provider_api.decrypt(blob)
-    return kid, algorithm, jwk.import_key(pem, 'RSA' if algorithm ==
-                                          'RS256' else 'EC')
+    return jwk.import_key(pem, 'RSA' if algorithm == 'RS256' else 'EC')
 
 
 def domains() -> list[str]:

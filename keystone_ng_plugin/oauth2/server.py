@@ -494,6 +494,7 @@ class Server(flask_oauth2.AuthorizationServer):
         super().__init__(query_client=self._client,
                          save_token=lambda token, request: None)
         self.domain_id = domain_id
+        self._key = None
         self.register_grant(AuthorizationCodeGrant, [Pkce(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
@@ -509,6 +510,12 @@ class Server(flask_oauth2.AuthorizationServer):
                       clients.get_manager().find(self.domain_id, client_id))
 
     def _signing_key(self):
+        """The domain's signing key, read once per request."""
+        if self._key is None:
+            self._key = self._read_signing_key()
+        return self._key
+
+    def _read_signing_key(self):
         try:
             return keys.signing_key(self.domain_id)
         except exception.NotFound:
