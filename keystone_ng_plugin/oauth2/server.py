@@ -263,7 +263,22 @@ def revoke_replayed(domain_id: str, family_id: ty.Optional[str],
                     'reuse: the family is revoked')
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+class _UserGrant:
+    """What the user's grants share: the user checked, the user's
+    tokens."""
+
+    def signed_in(self, grant: Grant) -> Grant:
+        if enabled_user(grant.user_id) is None:
+            raise errors.InvalidGrantError('the user is disabled or gone')
+        return grant
+
+    def generate_token(self, user=None, scope=None, grant_type=None,
+                       expires_in=None, include_refresh_token=True):
+        return self.server.user_token(
+            self.request.client, user, scope, include_refresh_token)
+
+
+class AuthorizationCodeGrant(_UserGrant, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = USER_AUTH_METHODS
 
     def validate_requested_scope(self):
@@ -292,15 +307,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                             [spent and spent.access_jti],
                             'authorization_code')
             raise errors.InvalidGrantError('the code was used already')
-        if enabled_user(row.user_id) is None:
-            raise errors.InvalidGrantError('the user is disabled or gone')
-        self.request.ng_grant = grant
-        return grant
-
-    def generate_token(self, user=None, scope=None, grant_type=None,
-                       expires_in=None, include_refresh_token=True):
-        return self.server.user_token(
-            self.request.client, user, scope, include_refresh_token)
+        return self.signed_in(grant)
 
     def delete_authorization_code(self, authorization_code):
         """Spent codes stay (used) until purged: a replay is seen."""
@@ -325,7 +332,7 @@ class Refresh:
         return self.row.revoked_at is not None
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):
+class RefreshTokenGrant(_UserGrant, grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = USER_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -349,17 +356,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
                             'refresh_token')
             raise errors.InvalidGrantError(
                 'the refresh token was used already')
-        if enabled_user(row.user_id) is None:
-            raise errors.InvalidGrantError('the user is disabled or gone')
         grant = Grant(row, row.family_id)
         grant.expires_at = row.expires_at
-        self.request.ng_grant = grant
-        return grant
-
-    def generate_token(self, user=None, scope=None, grant_type=None,
-                       expires_in=None, include_refresh_token=True):
-        return self.server.user_token(
-            self.request.client, user, scope, include_refresh_token)
+        return self.signed_in(grant)
 
     def revoke_old_credential(self, refresh_token):
         """Spent in authenticate_user already (one conditional UPDATE)."""
