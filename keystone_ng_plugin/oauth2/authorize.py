@@ -314,8 +314,7 @@ def _decide(domain_id: str, client: dict, params: dict) -> flask.Response:
     if session is not None and max_age is not None and (
             time.time() - session.auth_time > max_age):
         session = None
-    hint = params.pop('id_token_hint', None) or flask.request.values.get(
-        'id_token_hint')
+    hint = flask.request.values.get('id_token_hint')
     if hint:
         subject = _hint_subject(domain_id, client['client_id'], hint)
         if subject is None:

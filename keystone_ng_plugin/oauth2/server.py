@@ -368,9 +368,9 @@ class Held:
     """A token presented to introspection or revocation: a verified access
     token (``claims``) or a refresh token row."""
 
-    def __init__(self, claims: ty.Optional[dict] = None,
+    def __init__(self, domain_id: str, claims: ty.Optional[dict] = None,
                  row: ty.Optional[state.RefreshModel] = None):
-        self.claims, self.row = claims, row
+        self.domain_id, self.claims, self.row = domain_id, claims, row
 
     def check_client(self, client):
         if self.row is not None:
@@ -387,7 +387,7 @@ class Held:
             return (self.row.revoked_at is not None or
                     self.row.used_at is not None or
                     enabled_user(self.row.user_id) is None)
-        return not access_token_live(self.claims)
+        return not access_token_live(self.domain_id, self.claims)
 
 
 class _HeldTokens:
@@ -401,11 +401,12 @@ class _HeldTokens:
         if token_string.count('.') == 2:
             claims = verify_access_token(self.server.domain_id, token_string,
                                          check_live=False)
-            return Held(claims=claims) if claims else None
+            return (Held(self.server.domain_id, claims=claims) if claims
+                    else None)
         row = state.get_refresh(token_string)
         if row is None or row.domain_id != self.server.domain_id:
             return None
-        return Held(row=row)
+        return Held(self.server.domain_id, row=row)
 
 
 class RevocationEndpoint(_HeldTokens, rfc7009.RevocationEndpoint):
@@ -465,20 +466,19 @@ def verify_access_token(domain_id: str, token: str,
     if verified.header.get('typ') != 'at+jwt' or not isinstance(
             verified.claims.get('jti'), str):
         return None
-    if check_live and not access_token_live(verified.claims):
+    if check_live and not access_token_live(domain_id, verified.claims):
         return None
     return verified.claims
 
 
-def access_token_live(claims: dict) -> bool:
+def access_token_live(domain_id: str, claims: dict) -> bool:
     """Not revoked, its client not deleted or disabled, its subject (a
     user or a service account) enabled."""
     if state.jti_revoked(claims['jti']):
         return False
     client_id = claims.get('client_id')
-    domain_id = claims['iss'].rsplit('/', 1)[-1]
     if not isinstance(client_id, str) or clients.get_manager().find(
-            urllib.parse.unquote(domain_id), client_id) is None:
+            domain_id, client_id) is None:
         return False
     sub = claims.get('sub')
     if not isinstance(sub, str):
@@ -654,6 +654,9 @@ def userinfo_response(domain_id: str) -> flask.Response:
         return _bearer_error(403, 'insufficient_scope',
                              'the token was not granted openid')
     user = enabled_user(claims['sub'])
+    if user is None:  # disabled or deleted since the check above
+        return _bearer_error(401, 'invalid_token',
+                             'the token is not valid, expired or revoked')
     domain = PROVIDERS.resource_api.get_domain(user['domain_id'])
     body = ng_claims.user_claims(user, domain, scopes)
     response = flask.Response(json.dumps(body), mimetype='application/json')
