@@ -190,9 +190,10 @@ WHY = {
     'oauth2_code_flow GET /v4/oauth2/default/authorize':
         'the client, the session, the new code (INSERT)',
     'oauth2_code_flow POST /v4/oauth2/default/token':
-        'code exchange and refresh pooled: the client and its secret hash, '
-        'the code or refresh token spent (one conditional UPDATE), the new '
-        'refresh token (INSERT), the signing key, the user',
+        'code exchange and refresh pooled: the client and its secret hash '
+        '(one read), the code or refresh token spent (one conditional '
+        'UPDATE), the new refresh token (INSERT); the signing key is read '
+        'every 10 s, the user comes from keystone\'s cache',
     'oauth2_code_flow GET /v4/oauth2/default/userinfo':
         'the published keys, the revoked-token check, the client, the user',
     'oauth2_metadata GET /v4/oauth2/default/jwks': 'the published keys',

@@ -23,12 +23,19 @@ token signed by a key it has not been able to fetch:
   rotation and at least ``[oauth2] jwks_max_age`` seconds, to primary,
   retires the primary and makes a new next key;
 * a retired key stays published until every token it signed has expired
-  (the longer of the access and ID token lifetimes), then it is deleted.
+  (the longer of the access and ID token lifetimes, plus the time a node
+  may go on signing with it, below), then it is deleted.
+
+A node reads which key signs at most every ``SIGNING_KEY_SECONDS``: for
+that long after a rotation it may still sign with the key just retired,
+which is published all that time.
 """
 
 import datetime
 import functools
 import json
+import threading
+import time
 import typing as ty
 
 from joserfc import jwk
@@ -45,6 +52,11 @@ PROVIDERS = provider_api.ProviderAPIs
 NEXT, PRIMARY, RETIRED = 'next', 'primary', 'retired'
 # JWKS order: the key that signs first
 _ORDER = {PRIMARY: 0, NEXT: 1, RETIRED: 2}
+# how long a node signs with the key it read (a cache of the database;
+# never of a missing key)
+SIGNING_KEY_SECONDS = 10
+_signing = {}
+_signing_lock = threading.Lock()
 
 
 class SigningKeyModel(sql.ModelBase):
@@ -112,7 +124,8 @@ def retention() -> datetime.timedelta:
     """How long a retired key stays published."""
     return datetime.timedelta(minutes=max(
         CONF.oauth2.access_token_lifetime_minutes,
-        CONF.oauth2.id_token_lifetime_minutes))
+        CONF.oauth2.id_token_lifetime_minutes),
+        seconds=SIGNING_KEY_SECONDS)
 
 
 def _is_published(row, now: datetime.datetime) -> bool:
@@ -157,6 +170,7 @@ def rotate(domain_id: str, algorithm: ty.Optional[str] = None,
         session.add(following)
         done.append('key %s (%s) published, signs after the next '
                     'rotation' % (following.id, algorithm))
+    forget_signing_key(domain_id)
     return done
 
 
@@ -172,8 +186,30 @@ def published(domain_id: str, now: ty.Optional[datetime.datetime] = None
         return [json.loads(row.public_jwk) for row in rows]
 
 
+def forget_signing_key(domain_id: ty.Optional[str] = None):
+    """This node reads the domain's (None: every domain's) signing key
+    again; other nodes within SIGNING_KEY_SECONDS."""
+    with _signing_lock:
+        if domain_id is None:
+            _signing.clear()
+        else:
+            _signing.pop(domain_id, None)
+
+
 def signing_key(domain_id: str) -> tuple[str, str, ty.Any]:
     """(kid, algorithm, private key) of the domain's primary key."""
+    now = time.monotonic()
+    with _signing_lock:
+        cached = _signing.get(domain_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    found = _read_signing_key(domain_id)
+    with _signing_lock:
+        _signing[domain_id] = (now + SIGNING_KEY_SECONDS, found)
+    return found
+
+
+def _read_signing_key(domain_id: str) -> tuple[str, str, ty.Any]:
     with sql.session_for_read() as session:
         row = session.execute(sa.select(SigningKeyModel).where(
             SigningKeyModel.domain_id == domain_id,
@@ -187,8 +223,7 @@ def signing_key(domain_id: str) -> tuple[str, str, ty.Any]:
 
 @functools.lru_cache(maxsize=64)
 def _private_key(kid: str, algorithm: str, blob: str):
-    """The decrypted key of a row (the database stays the source: which
-    key signs is read every time; a key's ID and ciphertext never
+    """The decrypted key of a row (a key's ID and ciphertext never
     change)."""
     pem = PROVIDERS.credential_provider_api.decrypt(blob)
     return jwk.import_key(pem, 'RSA' if algorithm == 'RS256' else 'EC')
@@ -205,3 +240,4 @@ def on_domain_deleted(domain_id: str):
     with sql.session_for_write() as session:
         session.execute(sa.delete(SigningKeyModel).where(
             SigningKeyModel.domain_id == domain_id))
+    forget_signing_key(domain_id)

@@ -117,8 +117,10 @@ class Client(rfc6749.ClientMixin):
     unknown client, which fails authentication at the cost of a known
     one."""
 
-    def __init__(self, client_id: str, ref: ty.Optional[dict]):
+    def __init__(self, client_id: str, ref: ty.Optional[dict],
+                 secret_hash: ty.Optional[str] = None):
         self.client_id, self.ref = client_id, ref
+        self._secret_hash = secret_hash
 
     def get_client_id(self):
         return self.client_id
@@ -138,8 +140,9 @@ class Client(rfc6749.ClientMixin):
         return redirect_uri in (self.ref or {}).get('redirect_uris', [])
 
     def check_client_secret(self, client_secret):
-        return clients.get_manager().verify_secret(
-            self.client_id if self.ref else None, client_secret)
+        return clients.get_manager().check_secret(
+            self.client_id if self.ref else None, self._secret_hash,
+            client_secret)
 
     def check_endpoint_auth_method(self, method, endpoint):
         if self.ref is None:
@@ -505,8 +508,9 @@ class Server(flask_oauth2.AuthorizationServer):
         if (not isinstance(client_id, str) or len(client_id) > 64 or
                 ng_text.is_hostile(client_id)):
             return Client(client_id, None)
-        return Client(client_id,
-                      clients.get_manager().find(self.domain_id, client_id))
+        found = clients.get_manager().find_with_secret_hash(self.domain_id,
+                                                            client_id)
+        return Client(client_id, *(found or (None,)))
 
     def _signing_key(self):
         """The domain's signing key, read once per request."""

@@ -29,6 +29,7 @@ from keystone.tests.unit import test_v3
 from keystone_ng_plugin.auth import methods
 from keystone_ng_plugin.common import settings
 from keystone_ng_plugin.db import migration
+from keystone_ng_plugin.oauth2 import keys as oauth2_keys
 from keystone_ng_plugin.server import app as server
 
 # keystone's default methods, then every method of the plugin (appended).
@@ -66,6 +67,8 @@ class TestCase(test_v3.RestfulTestCase):
         # Auth methods load once per process; these tests need the plugin's.
         self.useFixture(auth_plugins.LoadAuthPlugins(*AUTH_METHODS))
         settings.forget_cache()
+        # every test has its own database, so its own keys
+        oauth2_keys.forget_signing_key()
         with ks_sql.session_for_write() as session:
             self.engine = session.get_bind()
         migration.upgrade(engine=self.engine)

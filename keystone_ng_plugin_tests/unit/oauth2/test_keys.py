@@ -15,6 +15,8 @@ import base64
 import datetime
 import hashlib
 import json
+import time
+from unittest import mock
 
 from joserfc import jwk
 from joserfc import jwt
@@ -101,6 +103,24 @@ class SigningKeysTest(base.TestCase):
                     now=retired_at + datetime.timedelta(minutes=16))
         with sql.session_for_read() as session:
             self.assertIsNone(session.get(keys.SigningKeyModel, first))
+
+    def test_a_rotation_on_another_node_signs_here_within_seconds(self):
+        keys.rotate(self.domain_id)
+        first = keys.signing_key(self.domain_id)[0]
+        # another node's rotation: this one's memory is not told
+        with mock.patch.object(keys, 'forget_signing_key'):
+            keys.rotate(self.domain_id, force=True)
+        self.assertEqual(first, keys.signing_key(self.domain_id)[0])
+        # what it still signs with is published, and stays so for longer
+        # than a token it signs now lives
+        self.assertIn(first, [k['kid'] for k in self.jwks().json['keys']])
+        self.assertGreater(keys.retention(), datetime.timedelta(
+            minutes=15, seconds=keys.SIGNING_KEY_SECONDS - 1))
+        later = time.monotonic() + keys.SIGNING_KEY_SECONDS + 1
+        with mock.patch.object(keys.time, 'monotonic', return_value=later):
+            upcoming = keys.signing_key(self.domain_id)[0]
+        self.assertNotEqual(first, upcoming)
+        self.assertEqual(upcoming, self.jwks().json['keys'][0]['kid'])
 
     def test_private_keys_are_encrypted_with_the_credential_keys(self):
         keys.rotate(self.domain_id)
