@@ -508,9 +508,9 @@ class Server(flask_oauth2.AuthorizationServer):
         if (not isinstance(client_id, str) or len(client_id) > 64 or
                 ng_text.is_hostile(client_id)):
             return Client(client_id, None)
-        found = clients.get_manager().find_with_secret_hash(self.domain_id,
-                                                            client_id)
-        return Client(client_id, *(found or (None,)))
+        ref, hashed = clients.get_manager().find_with_secret_hash(
+            self.domain_id, client_id) or (None, None)
+        return Client(client_id, ref, hashed)
 
     def _signing_key(self):
         """The domain's signing key, read once per request."""
