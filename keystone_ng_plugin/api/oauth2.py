@@ -35,6 +35,7 @@ from keystone_ng_plugin.common import json_body
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.oauth2 import authorize
 from keystone_ng_plugin.oauth2 import clients
+from keystone_ng_plugin.oauth2 import device
 from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import schema
 from keystone_ng_plugin.oauth2 import server as oauth2_server
@@ -254,7 +255,8 @@ class RotateSecretResource(ks_flask.ResourceBase):
 # RFC 6749 requests, the pages' posts and logout are forms
 json_body.allow_form_bodies(
     r'^/v4/oauth2/[^/]+/(token|introspect|revoke|userinfo|end_session|'
-    r'authorize(/login|/second-factor|/consent|/continue)?)$')
+    r'authorize(/login|/second-factor|/consent|/continue)?|'
+    r'device_authorization|device(/login|/consent)?)$')
 
 
 def _form(required=(), **fields) -> dict:
@@ -267,6 +269,16 @@ token_form = _form(
     ['grant_type'],
     grant_type={'enum': oauth2_server.GRANT_TYPES},
     code={}, redirect_uri={}, code_verifier={}, refresh_token={}, scope={},
+    device_code={'description': 'the device grant\'s, from '
+                 'device_authorization'},
+    subject_token={'description': 'token-exchange: a keystone token'},
+    subject_token_type={'description': 'token-exchange: '
+                        'urn:openstack:params:oauth:token-type:keystone'},
+    requested_token_type={'description': 'token-exchange: '
+                          'urn:ietf:params:oauth:token-type:access_token '
+                          '(the default and only one)'},
+    audience={'description': 'token-exchange: the client_id of the '
+              'target client (default: the exchanging client)'},
     client_id={'description': 'client_secret_post, or a public client'},
     client_secret={'description': 'client_secret_post'})
 held_token_form = _form(
@@ -290,6 +302,30 @@ authorize_form = _form(
     code_challenge_method={'enum': ['S256']},
     prompt={'description': 'none, login or consent'},
     max_age={}, login_hint={}, id_token_hint={})
+device_authorization_form = _form(
+    (), client_id={'description': 'a public client, or client_secret_post'},
+    client_secret={'description': 'client_secret_post'},
+    scope={'description': 'the client\'s scopes, space separated'},
+    code_challenge={'description': 'optional PKCE (S256), verified at the '
+                    'token endpoint'},
+    code_challenge_method={'enum': ['S256']})
+device_form = _form(['user_code'], user_code={
+    'description': 'the code the device shows (XXXX-XXXX; case, spaces and '
+                   'the dash do not matter)'})
+device_authorization_response = {
+    'type': 'object',
+    'required': ['device_code', 'user_code', 'verification_uri',
+                 'expires_in', 'interval'],
+    'properties': {
+        'device_code': {'type': 'string'},
+        'user_code': {'type': 'string', 'pattern': '^[BCDFGHJKLMNPQRSTVWXZ]'
+                      '{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$'},
+        'verification_uri': {'type': 'string'},
+        'verification_uri_complete': {'type': 'string'},
+        'expires_in': {'type': 'integer'},
+        'interval': {'type': 'integer'},
+    },
+}
 end_session_form = _form((), id_token_hint={}, post_logout_redirect_uri={},
                          client_id={}, state={})
 userinfo_form = _form(['access_token'], access_token={})
@@ -555,6 +591,80 @@ class UserinfoResource(ks_flask.ResourceBase):
         return oauth2_server.userinfo_response(domain_id)
 
 
+class DeviceAuthorizationResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(
+        summary='Device authorization (RFC 8628)', tags=TAGS,
+        authenticated=False, errors=(401, 404),
+        response_headers=(('Cache-Control', 'no-store'),),
+        response_schema=device_authorization_response,
+        error_schema=oauth2_error, form_schema=device_authorization_form)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """For a client with the ``device_code`` grant, authenticated as at
+        the token endpoint (a public one by ``client_id``): a
+        ``device_code`` to poll the token endpoint with
+        (``urn:ietf:params:oauth:grant-type:device_code``), and a
+        ``user_code`` (eight letters of the RFC's vowel-free alphabet) for
+        the user to enter at ``verification_uri``. Polls answer
+        ``authorization_pending`` until the user answered, ``slow_down``
+        (and 5 s more) when sooner than ``interval``, ``access_denied``,
+        ``expired_token``; then the user's tokens, as for a code.
+        """
+        return oauth2_server.device_authorization_response(domain_id)
+
+
+class DeviceResource(ks_flask.ResourceBase):
+
+    _doc = dict(tags=TAGS, authenticated=False, errors=(400, 403, 404),
+                response_media_types=_HTML, response_headers=_PAGE_HEADERS)
+
+    @ng_api.operation(summary='The device page: enter the user code',
+                      **_doc)
+    @ks_flask.unenforced_api
+    def get(self, domain_id):
+        """The code entry form, filled from ``user_code``
+        (``verification_uri_complete``); it never approves by itself."""
+        return device.page(domain_id)
+
+    @ng_api.operation(summary='The device page: the user code entered',
+                      form_schema=device_form, **_doc)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """The sign-in page (password or passkey, second factor per the
+        user's MFA rules), or with an SSO session straight to the consent
+        page, which a device's request always shows. A wrong code is a 400
+        page and costs extra throttle requests; a code tried
+        ``[oauth2] device_user_code_attempts`` times is used up (403)."""
+        return device.page(domain_id)
+
+
+class DeviceLoginResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary='Sign in on the device page (password form)',
+                      tags=TAGS, authenticated=False, errors=(401, 403),
+                      response_media_types=_HTML, form_schema=login_form,
+                      response_headers=_PAGE_HEADERS)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """As ``authorize/login``, for a device's request; a failed sign-in
+        counts against its user code."""
+        return authorize.login(domain_id)
+
+
+class DeviceConsentResource(ks_flask.ResourceBase):
+
+    @ng_api.operation(summary="Allow or deny a device's request", tags=TAGS,
+                      authenticated=False, errors=(403,),
+                      response_media_types=_HTML, form_schema=consent_form,
+                      response_headers=_PAGE_HEADERS)
+    @ks_flask.unenforced_api
+    def post(self, domain_id):
+        """The answer the device's next poll gets: its tokens, or
+        ``access_denied``."""
+        return authorize.consent(domain_id)
+
+
 class IntrospectResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='Token introspection (RFC 7662)', tags=TAGS,
@@ -632,6 +742,13 @@ class OAuth2API(ng_api.V4APIBase):
                         '/<string:domain_id>/authorize/passkey.js'),
         ng_api.resource(UserinfoResource, '/<string:domain_id>/userinfo'),
         ng_api.resource(IntrospectResource, '/<string:domain_id>/introspect'),
+        ng_api.resource(DeviceAuthorizationResource,
+                        '/<string:domain_id>/device_authorization'),
+        ng_api.resource(DeviceResource, '/<string:domain_id>/device'),
+        ng_api.resource(DeviceLoginResource,
+                        '/<string:domain_id>/device/login'),
+        ng_api.resource(DeviceConsentResource,
+                        '/<string:domain_id>/device/consent'),
         ng_api.resource(RevokeResource, '/<string:domain_id>/revoke'),
         ng_api.resource(EndSessionResource,
                         '/<string:domain_id>/end_session'),

@@ -240,6 +240,30 @@ def symptom_oauth2_clients_without_signing_keys():
         "WHERE k.domain_id = c.domain_id AND k.state = 'primary')") > 0
 
 
+def _rows(query: str) -> list:
+    try:
+        with ks_sql.session_for_read() as session:
+            return list(session.execute(sa.text(query)))
+    except Exception:  # unreadable database or missing tables
+        return []
+
+
+def symptom_oauth2_openstack_login_protocol_not_enabled():
+    """Logins with the OpenID provider's tokens are set up but refused.
+
+    `keystone-ng-manage oauth2_openstack_login` made a v3 identity provider
+    oauth2-<domain_id> whose protocol is missing from [auth] methods or
+    [ng_federation] v3_oidc_protocols: keystoneauth's v3oidc* logins with
+    the provider's access tokens fail. Add the protocol (usually openid)
+    to both.
+    """
+    protocols = {row[0] for row in _rows(
+        "SELECT id FROM federation_protocol WHERE idp_id LIKE 'oauth2-%'")}
+    enabled = set(CONF.auth.methods) & set(
+        CONF.ng_federation.v3_oidc_protocols)
+    return bool(protocols - enabled)
+
+
 def symptom_plugin_tables_not_up_to_date():
     """The plugin's tables are missing or not up to date.
 

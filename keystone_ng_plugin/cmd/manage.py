@@ -38,7 +38,10 @@ from keystone_ng_plugin.common import openapi
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
 from keystone_ng_plugin.db import migration
 from keystone_ng_plugin.db import models
+from keystone_ng_plugin.oauth2 import claims as oauth2_claims
 from keystone_ng_plugin.oauth2 import keys as oauth2_keys
+from keystone_ng_plugin.oauth2 import openstack as oauth2_openstack
+from keystone_ng_plugin.oauth2 import server as oauth2_server
 from keystone_ng_plugin.oauth2 import state as oauth2_state
 
 LOG = log.getLogger(__name__)
@@ -129,7 +132,7 @@ class OpenAPI(ks_cli.BaseApp):
 class PurgeExpired(ks_cli.BaseApp):
     """Delete expired one-time state: ceremonies (challenges, OIDC
     states) and the OpenID provider's pending requests, sessions, codes,
-    refresh tokens and revoked access tokens."""
+    refresh tokens, revoked access tokens and device requests."""
 
     name = 'purge_expired'
 
@@ -217,6 +220,79 @@ class OAuth2KeyRotate(ks_cli.BaseApp):
         raise SystemExit(status)
 
 
+class OAuth2OpenStackLogin(ks_cli.BaseApp):
+    """Let a domain's OpenID provider log users in to this keystone: make
+    (or update) keystone's v3 identity provider oauth2-DOMAIN_ID (remote
+    ID: the provider's issuer), its mapping (the token's subject is the
+    local user) and protocol. Access tokens with the scope openstack then
+    log in through keystone's v3 federation auth route (keystoneauth's
+    v3oidc* plugins): users as themselves, service accounts restricted."""
+
+    name = 'oauth2_openstack_login'
+
+    @classmethod
+    def add_argument_parser(cls, subparsers):
+        parser = super().add_argument_parser(subparsers)
+        parser.add_argument('--domain', metavar='DOMAIN_ID', required=True)
+        parser.add_argument(
+            '--issuer', metavar='URL',
+            help='the provider\'s issuer as clients reach it (default: '
+                 'from [DEFAULT] public_endpoint)')
+        parser.add_argument(
+            '--protocol', default='openid',
+            help='the v3 protocol (default openid); it must be in [auth] '
+                 'methods and [ng_federation] v3_oidc_protocols')
+        parser.add_argument(
+            '--disable', action='store_true',
+            help='disable the identity provider (no more logins)')
+        return parser
+
+    @staticmethod
+    def main():
+        ks_backends.load_backends()
+        domain_id, protocol = CONF.command.domain, CONF.command.protocol
+        try:
+            PROVIDERS.resource_api.get_domain(domain_id)
+        except ks_exception.DomainNotFound:
+            print('%s: no such domain' % domain_id)
+            raise SystemExit(1)
+        if not oauth2_keys.published(domain_id):
+            print('%s: the domain\'s provider has no signing key: run '
+                  'oauth2_key_rotate --domain %s first' % (domain_id,
+                                                           domain_id))
+            raise SystemExit(1)
+        issuer = CONF.command.issuer
+        if not issuer:
+            if not CONF.public_endpoint:
+                print('give --issuer, or set [DEFAULT] public_endpoint')
+                raise SystemExit(2)
+            issuer = oauth2_server.issuer(domain_id)
+        try:
+            done = oauth2_openstack.set_up_login(
+                domain_id, issuer, protocol=protocol,
+                enabled=not CONF.command.disable)
+        except ks_exception.ValidationError as exc:
+            print('%s: %s' % (domain_id, exc))
+            raise SystemExit(1)
+        for line in done:
+            print('%s: %s' % (domain_id, line))
+        missing = []
+        if protocol not in CONF.auth.methods:
+            missing.append('[auth] methods needs %s' % protocol)
+        if protocol not in CONF.ng_federation.v3_oidc_protocols:
+            missing.append('[ng_federation] v3_oidc_protocols needs %s' %
+                           protocol)
+        for line in missing:
+            print('WARNING: %s' % line)
+        print('%s: clients allowed the scope %s log in with keystoneauth\'s '
+              'v3oidc* plugins: --os-identity-provider %s --os-protocol %s '
+              '--os-discovery-endpoint %s/.well-known/openid-configuration'
+              % (domain_id, oauth2_claims.OPENSTACK_SCOPE,
+                 oauth2_openstack.federation_ids(domain_id), protocol,
+                 issuer))
+        raise SystemExit(1 if missing else 0)
+
+
 class RollbackCheck(ks_cli.BaseApp):
     """Print the keystone.conf edits that let stock keystone run without
     the plugin (exit 1 while some are needed); --apply makes them."""
@@ -275,7 +351,8 @@ class RollbackCheck(ks_cli.BaseApp):
 
 
 PLUGIN_CMDS = [DbSync, DbVersion, Doctor, NgDbSync, NgDbVersion,
-               OAuth2KeyRotate, OpenAPI, PurgeExpired, RollbackCheck]
+               OAuth2KeyRotate, OAuth2OpenStackLogin, OpenAPI, PurgeExpired,
+               RollbackCheck]
 
 
 def commands():

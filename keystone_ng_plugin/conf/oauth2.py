@@ -80,11 +80,32 @@ verified_secret_cache_seconds = cfg.IntOpt(
          'always do; a rotated secret is never matched by a remembered '
          'one. 0: verify the slow hash on every request.')
 
+device_code_lifetime_minutes = cfg.IntOpt(
+    'device_code_lifetime_minutes', default=10, min=1, max=60,
+    help='Lifetime of a device authorization request (RFC 8628): how long '
+         'the user has to enter the user code and sign in, and the device '
+         'to poll for its token.')
+
+device_code_poll_interval_seconds = cfg.IntOpt(
+    'device_code_poll_interval_seconds', default=5, min=1, max=60,
+    help='The interval a device is told to poll the token endpoint at. A '
+         'poll sooner than that is answered slow_down, and the interval '
+         'grows by 5 seconds for that request.')
+
+device_user_code_attempts = cfg.IntOpt(
+    'device_user_code_attempts', default=5, min=1, max=50,
+    help='How often a user code may be used: each entry on the device page '
+         'and each failed sign-in after it counts. Once used up, the '
+         'request is denied (the device gets access_denied). Wrong codes '
+         'cost the client address extra requests of its throttle bucket.')
+
 ALL_OPTS = [signing_algorithm, access_token_lifetime_minutes,
             id_token_lifetime_minutes, jwks_max_age,
             authorization_code_lifetime_seconds, refresh_token_lifetime_days,
             pre_auth_session_lifetime_minutes, session_lifetime_minutes,
-            acr_values, verified_secret_cache_seconds]
+            acr_values, verified_secret_cache_seconds,
+            device_code_lifetime_minutes, device_code_poll_interval_seconds,
+            device_user_code_attempts]
 
 
 def register_opts(conf):

@@ -31,6 +31,13 @@ work against it with no change.
   the client credentials of the plugin's IdP record; it must be active,
   not expired, and issued by the IdP.
 
+* An access token of this keystone's own OpenID provider (the v3 IdP's
+  remote ID is the issuer of a domain's provider,
+  :mod:`keystone_ng_plugin.oauth2.openstack`) is verified against that
+  domain's keys, must be live and granted the scope ``openstack``: a
+  user's goes on to keystone's mapped auth (a ``local`` mapping: the same
+  user), a service account's gets the account's restricted token here.
+
 Requests without a bearer token, or for other protocols, are left to
 keystone (a web server's ``REMOTE_USER`` and mod_auth_openidc keep
 working).
@@ -46,14 +53,18 @@ from keystone.common import provider_api
 from keystone import exception
 from keystone.federation import utils as federation_utils
 
+from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import compat
 from keystone_ng_plugin.common import text as ng_text
 from keystone_ng_plugin.common import throttle
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import errors
 from keystone_ng_plugin.federation import flow
+from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import records
+from keystone_ng_plugin.oauth2 import openstack as own_provider
+from keystone_ng_plugin.token import restricted
 
 CONF = keystone_ng_plugin.conf.CONF
 PROVIDERS = provider_api.ProviderAPIs
@@ -62,9 +73,14 @@ _ROUTE = re.compile(r'^/v3/OS-FEDERATION/identity_providers/(?P<idp>[^/]+)'
                     r'/protocols/(?P<protocol>[^/]+)/auth/?$')
 
 
-def _idp(idp_id: str) -> records.IdentityProvider:
-    """The IdP record to verify with: the plugin's (if enabled), else one
-    made from the v3 IdP's (first) remote ID, taken as issuer and
+# (domain ID, issuer) of this keystone's own OpenID provider
+OwnProvider = tuple[str, str]
+
+
+def _idp(idp_id: str) -> ty.Union[records.IdentityProvider, OwnProvider]:
+    """The IdP record to verify with: the plugin's (if enabled), else
+    (domain ID, issuer) when the v3 IdP is this keystone's own provider,
+    else one made from the v3 IdP's (first) remote ID, taken as issuer and
     discovery URL."""
     try:
         return flow.enabled_idp(idp_id)
@@ -77,6 +93,9 @@ def _idp(idp_id: str) -> records.IdentityProvider:
     if not v3.get('enabled', True):
         raise errors.IdpDisabled('identity provider %s is disabled' % idp_id)
     remote_ids = v3.get('remote_ids') or []
+    own = own_provider.provider_of(remote_ids)
+    if own is not None:
+        return own
     if not remote_ids:
         raise errors.LoginRefused('identity provider %s has no remote ID' %
                                   idp_id)
@@ -161,10 +180,43 @@ def handle_bearer():
     throttle.check()
     idp_id, protocol = match.group('idp'), match.group('protocol')
     with flow.attempt(flow.V3_BEARER, idp_id, protocol) as current:
-        claims = verified_claims(_idp(idp_id), token)
+        idp = _idp(idp_id)
+        if isinstance(idp, tuple):
+            claims, restriction_id = _own_provider_claims(idp, token)
+            if restriction_id is not None:
+                return _service_account_login(current, protocol, claims,
+                                              restriction_id)
+        else:
+            claims = verified_claims(idp, token)
         expose_claims(idp_id, protocol, claims)
         current.hand_over()
     return None
+
+
+def _own_provider_claims(provider: OwnProvider, token: str
+                         ) -> tuple[dict, ty.Optional[str]]:
+    """(claims, the restriction of a service account's token or None) of
+    an access token of this keystone's own provider."""
+    domain_id, issuer = provider
+    try:
+        claims = own_provider.login_claims(domain_id, issuer, token)
+        return claims, own_provider.service_account_restriction(
+            domain_id, claims)
+    except own_provider.Refused as exc:
+        raise errors.LoginRefused(str(exc))
+
+
+def _service_account_login(current: flow.Attempt, protocol: str,
+                           claims: dict, restriction_id: str):
+    """A service account's restricted token, answered as keystone's route
+    answers (201, X-Subject-Token): keystone's mapped auth would give it
+    an unrestricted one."""
+    method = protocol if protocol in CONF.auth.methods else \
+        login.token_method()
+    current.user_id = claims['sub']
+    current.token = restricted.issue_for_service_account(
+        claims['sub'], restriction_id, methods=[method])
+    return ng_api.token_response(current.token)
 
 
 def expose_claims(idp_id: str, protocol: str, claims: dict):

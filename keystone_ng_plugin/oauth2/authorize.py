@@ -71,7 +71,10 @@ SCOPE_TEXT = {
     'openid': 'that you are signed in, and your user ID',
     'profile': 'your user name and domain',
     'email': 'your email address',
+    'groups': 'the names of your groups',
     'openstack:api': 'access to OpenStack APIs as you',
+    'openstack': 'to sign in to OpenStack as you (keystone tokens with '
+                 'your roles)',
 }
 # request parameters kept while the user signs in
 _KEPT = ('client_id', 'redirect_uri', 'scope', 'state', 'nonce',
@@ -139,7 +142,7 @@ def security_headers(redirect_uri: ty.Optional[str] = None,
     }
 
 
-def _path(domain_id: str, *parts: str) -> str:
+def provider_path(domain_id: str, *parts: str) -> str:
     """An absolute path of the domain's provider, behind keystone's
     prefix."""
     return '/'.join((flask.request.script_root, 'v4', 'oauth2',
@@ -193,8 +196,8 @@ def _secure() -> bool:
 
 
 def _set_cookie(response, domain_id: str, name: str, value: str):
-    response.set_cookie(name, value, path=_path(domain_id), httponly=True,
-                        samesite='Lax', secure=_secure())
+    response.set_cookie(name, value, path=provider_path(domain_id),
+                        httponly=True, samesite='Lax', secure=_secure())
 
 
 def _cookie(name: str) -> ty.Optional[str]:
@@ -204,7 +207,7 @@ def _cookie(name: str) -> ty.Optional[str]:
     return value
 
 
-def _form(name: str) -> str:
+def form_field(name: str) -> str:
     value = flask.request.form.get(name, '')
     if len(value) > _MAX_FIELD or ng_text.is_hostile(value):
         return ''
@@ -337,13 +340,13 @@ def _decide(domain_id: str, client: dict, params: dict) -> flask.Response:
                               session.auth_time, json.loads(session.amr),
                               session.sid)
         params['sid'] = session.sid
-        return _start(domain_id, client, params, 'consent', session)
-    return _start(domain_id, client, params, 'login')
+        return start(domain_id, client, params, 'consent', session)
+    return start(domain_id, client, params, 'login')
 
 
-def _start(domain_id: str, client: dict, params: dict, stage: str,
-           session: ty.Optional[state.SessionModel] = None
-           ) -> flask.Response:
+def start(domain_id: str, client: dict, params: dict, stage: str,
+          session: ty.Optional[state.SessionModel] = None
+          ) -> flask.Response:
     browser = _cookie(BROWSER_COOKIE)
     new_browser = browser is None
     if new_browser:
@@ -364,7 +367,7 @@ def _start(domain_id: str, client: dict, params: dict, stage: str,
     return response
 
 
-def _domain_name(domain_id: str) -> str:
+def domain_name(domain_id: str) -> str:
     return PROVIDERS.resource_api.get_domain(domain_id)['name']
 
 
@@ -373,21 +376,33 @@ def _client_name(client: dict) -> str:
 
 
 def _passkey_values(domain_id: str) -> dict:
-    return {'script': _path(domain_id, 'authorize', 'passkey.js'),
-            'passkey_start': _path(domain_id, 'authorize', 'passkey',
-                                   'start'),
-            'passkey_finish': _path(domain_id, 'authorize', 'passkey',
-                                    'finish'),
-            'continue_action': _path(domain_id, 'authorize', 'continue')}
+    def path(*parts):
+        return provider_path(domain_id, 'authorize', *parts)
+    return {'script': path('passkey.js'),
+            'passkey_start': path('passkey', 'start'),
+            'passkey_finish': path('passkey', 'finish'),
+            'continue_action': path('continue')}
+
+
+def is_device(params: dict) -> bool:
+    """Whether the pending request is a device's (RFC 8628), answered on
+    the device page rather than at a redirect URI."""
+    return bool(params.get('device_id'))
+
+
+def _flow(params: dict) -> str:
+    """Where the request's forms post: ``device/...`` for a device's
+    (the Rust Keystone-NG's paths), ``authorize/...`` otherwise."""
+    return 'device' if is_device(params) else 'authorize'
 
 
 def _login_page(domain_id, client, params, handle, csrf, error=None,
                 status=200):
     return page('login.html', status=status,
-                redirect_uri=params['redirect_uri'], title='Sign in',
+                redirect_uri=params.get('redirect_uri'), title='Sign in',
                 error=error, client_name=_client_name(client),
-                domain_name=_domain_name(domain_id),
-                action=_path(domain_id, 'authorize', 'login'),
+                domain_name=domain_name(domain_id),
+                action=provider_path(domain_id, _flow(params), 'login'),
                 request_handle=handle, csrf_token=csrf,
                 login_hint=params.get('login_hint', ''),
                 **_passkey_values(domain_id))
@@ -397,20 +412,21 @@ def _second_factor_page(domain_id, params, handle, csrf, factors,
                         error=None, status=200):
     values = _passkey_values(domain_id) if 'passkey' in factors else {}
     return page('second_factor.html', status=status,
-                redirect_uri=params['redirect_uri'],
+                redirect_uri=params.get('redirect_uri'),
                 title='Second factor', error=error, totp='totp' in factors,
                 passkey='passkey' in factors,
-                action=_path(domain_id, 'authorize', 'second-factor'),
+                action=provider_path(domain_id, 'authorize', 'second-factor'),
                 request_handle=handle, csrf_token=csrf, **values)
 
 
 def _consent_page(domain_id, client, params, handle, csrf, user_id):
     user = PROVIDERS.identity_api.get_user(user_id)
     scopes = [(s, SCOPE_TEXT.get(s, s)) for s in params['scope'].split()]
-    return page('consent.html', redirect_uri=params['redirect_uri'],
+    return page('consent.html', redirect_uri=params.get('redirect_uri'),
                 title='Allow access?', client_name=_client_name(client),
                 user_name=user['name'], scopes=scopes,
-                action=_path(domain_id, 'authorize', 'consent'),
+                device=is_device(params), user_code=params.get('user_code'),
+                action=provider_path(domain_id, _flow(params), 'consent'),
                 request_handle=handle, csrf_token=csrf)
 
 
@@ -442,7 +458,8 @@ class _Step:
                  fields: ty.Optional[dict] = None):
         self.domain_id = domain_id
         if fields is None:
-            self.handle, self.csrf = _form('request'), _form('csrf_token')
+            self.handle = form_field('request')
+            self.csrf = form_field('csrf_token')
         else:
             self.handle, self.csrf = fields['request'], fields['csrf_token']
         browser = _cookie(BROWSER_COOKIE)
@@ -491,7 +508,10 @@ def _next(step: _Step, user_id: str, auth_time: int, amr: list,
     """After sign-in: the consent page, or the code."""
     scopes = step.params['scope'].split()
     prompts = set((step.params.get('prompt') or '').split()) - {'login'}
-    if _needs_consent(step.client, user_id, scopes, prompts):
+    # a device's request is always confirmed on the page: the user checks
+    # that it is the device in front of them (RFC 8628 section 5.4)
+    if is_device(step.params) or _needs_consent(step.client, user_id,
+                                                scopes, prompts):
         step.params['sid'] = sid
         if not state.advance_pending(
                 step.row, 'consent', user_id=user_id, auth_time=auth_time,
@@ -526,7 +546,7 @@ def login(domain_id: str) -> flask.Response:
     step = _Step(domain_id, 'login')
     if step.refused:
         return step.refused
-    username, password = _form('username'), _form('password')
+    username, password = form_field('username'), form_field('password')
     try:
         if not username or not password or len(username) > 255:
             raise exception.Unauthorized()
@@ -538,6 +558,13 @@ def login(domain_id: str) -> flask.Response:
             exception.NotFound) as exc:
         LOG.info('OpenID provider login refused in domain %s: %s',
                  domain_id, exc)
+        if is_device(step.params) and not state.count_device_attempt(
+                step.params['device_id'],
+                CONF.oauth2.device_user_code_attempts):
+            state.take_pending(step.row)
+            return message('Sign-in refused', 'Too many attempts: the '
+                           'device request is cancelled. Start again on '
+                           'the device.', status=403)
         return _login_page(domain_id, step.client, step.params, step.handle,
                            step.csrf, error='Wrong user name or password, '
                            'or the account cannot sign in.', status=401)
@@ -562,7 +589,7 @@ def second_factor(domain_id: str) -> flask.Response:
     step = _Step(domain_id, 'second_factor')
     if step.refused:
         return step.refused
-    passcode = _form('passcode')
+    passcode = form_field('passcode')
     factors = _second_factors(step.row.user_id)
     try:
         if not passcode or len(passcode) > 16 or 'totp' not in factors:
@@ -585,12 +612,14 @@ def consent(domain_id: str) -> flask.Response:
     step = _Step(domain_id, 'consent')
     if step.refused:
         return step.refused
-    decision = _form('decision')
+    decision = form_field('decision')
     if decision not in ('allow', 'deny'):
         return message('Decide', 'Allow or deny the request.')
     if not state.take_pending(step.row):
         return message('Sign-in expired', 'This request was answered in '
                        'another window.', status=403)
+    if is_device(step.params):
+        return _answer_device(step, decision == 'allow')
     if decision == 'deny':
         return _error_redirect(step.params, 'access_denied',
                                'the user denied the request')
@@ -600,6 +629,27 @@ def consent(domain_id: str) -> flask.Response:
     return issue_code(domain_id, step.params, step.row.user_id,
                       step.row.auth_time, json.loads(step.row.amr),
                       step.params.get('sid'))
+
+
+def _answer_device(step: _Step, approved: bool) -> flask.Response:
+    """The user's answer to a device's request, for the device's next
+    poll. The grant is the device's own: not bound to this browser's SSO
+    session (``sid``), whose logout does not sign the device out."""
+    values = {}
+    if approved:
+        values = dict(user_id=step.row.user_id,
+                      auth_time=step.row.auth_time, amr=step.row.amr)
+    if not state.answer_device(step.params['device_id'], approved,
+                               **values):
+        return message('Request expired', 'This device request expired or '
+                       'was answered already: start again on the device.',
+                       status=403)
+    if approved:
+        return message('Device signed in', '%s is signed in. You can close '
+                       'this page and go back to your device.'
+                       % _client_name(step.client), status=200)
+    return message('Request denied', 'The device was not signed in.',
+                   status=200)
 
 
 # -- passkeys -------------------------------------------------------------
@@ -750,6 +800,6 @@ def end_session(domain_id: str) -> flask.Response:
         response = _redirect(authlib_urls.add_params_to_uri(target, query))
     else:
         response = message('Signed out', 'You are signed out.', status=200)
-    response.delete_cookie(SESSION_COOKIE, path=_path(domain_id),
+    response.delete_cookie(SESSION_COOKIE, path=provider_path(domain_id),
                            httponly=True, samesite='Lax', secure=_secure())
     return response

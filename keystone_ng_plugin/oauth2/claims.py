@@ -20,6 +20,10 @@ read from here, so the three cannot drift apart.
 
 import typing as ty
 
+from keystone.common import provider_api
+
+PROVIDERS = provider_api.ProviderAPIs
+
 
 def _name(user, domain):
     return user.get('name')
@@ -27,6 +31,14 @@ def _name(user, domain):
 
 def _email(user, domain):
     return user.get('email')
+
+
+def _groups(user, domain):
+    """The names of the user's keystone groups of the user's own domain
+    (what another keystone maps into its groups, K2K), sorted."""
+    return sorted({group['name'] for group in
+                   PROVIDERS.identity_api.list_groups_for_user(user['id'])
+                   if group.get('domain_id') == user['domain_id']})
 
 
 # scope: {claim: how it is made from (user, domain)}
@@ -39,16 +51,21 @@ USER_CLAIMS: dict[str, dict[str, ty.Callable]] = {
         'domain_name': lambda user, domain: domain['name'],
     },
     'email': {'email': _email},
+    'groups': {'groups': _groups},
 }
 # the scope for OpenStack's APIs (client_credentials)
 API_SCOPE = 'openstack:api'
+# the scope that lets an access token log in to this keystone (keystone's
+# v3 federation auth with the token as a bearer): the same local user, or
+# a service account's restricted token
+OPENSTACK_SCOPE = 'openstack'
 # claims of an ID token besides the user's
 TOKEN_CLAIMS = ('iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash',
                 'sid', 'amr', 'acr', 'azp')
 
 
 def scopes_supported() -> list[str]:
-    return list(USER_CLAIMS) + [API_SCOPE]
+    return list(USER_CLAIMS) + [API_SCOPE, OPENSTACK_SCOPE]
 
 
 def claims_supported() -> list[str]:

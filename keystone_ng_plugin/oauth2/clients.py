@@ -47,6 +47,7 @@ from sqlalchemy import orm
 from keystone_ng_plugin.common import cache as ng_cache
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.oauth2 import state
+from keystone_ng_plugin.restriction import core as restriction
 from keystone_ng_plugin.service_account import core as accounts
 import keystone_ng_plugin.conf
 
@@ -57,6 +58,7 @@ DEFAULT_SCOPES = ['openid', 'profile', 'email']
 _LIST_FIELDS = ('grant_types', 'redirect_uris', 'post_logout_redirect_uris',
                 'allowed_scopes')
 _LOOPBACK = ('localhost', '127.0.0.1', '::1')
+_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 
 
 class ClientModel(sql.ModelBase):
@@ -87,6 +89,9 @@ class ClientModel(sql.ModelBase):
     token_endpoint_auth_method: orm.Mapped[str] = orm.mapped_column(
         sa.String(64), nullable=False)
     service_account_id: orm.Mapped[ty.Optional[str]] = orm.mapped_column(
+        sa.String(64), nullable=True)
+    # what restricts the service account's keystone tokens (scope openstack)
+    token_restriction_id: orm.Mapped[ty.Optional[str]] = orm.mapped_column(
         sa.String(64), nullable=True)
     # JSON lists
     grant_types: orm.Mapped[str] = orm.mapped_column(sa.Text,
@@ -120,6 +125,7 @@ def view(row: ClientModel) -> dict:
            'pre_authorized': row.pre_authorized,
            'token_endpoint_auth_method': row.token_endpoint_auth_method,
            'service_account_id': row.service_account_id,
+           'token_restriction_id': row.token_restriction_id,
            'created_at': _iso(row.created_at),
            'updated_at': _iso(row.updated_at)}
     for field in _LIST_FIELDS:
@@ -186,13 +192,15 @@ class Manager:
                                'token_endpoint_auth_method is none')
             if not ref['require_pkce']:
                 raise _invalid('a public client always requires PKCE')
-            if 'client_credentials' in grants:
-                raise _invalid('client_credentials needs a confidential '
-                               'client')
+            for grant in ('client_credentials', _TOKEN_EXCHANGE):
+                if grant in grants:
+                    raise _invalid('%s needs a confidential client' % grant)
         if 'authorization_code' in grants and not ref['redirect_uris']:
             raise _invalid('authorization_code needs redirect_uris')
-        if 'refresh_token' in grants and 'authorization_code' not in grants:
-            raise _invalid('refresh_token comes with authorization_code')
+        if 'refresh_token' in grants and not (
+                {'authorization_code', 'device_code'} & set(grants)):
+            raise _invalid('refresh_token comes with authorization_code '
+                           'or device_code')
         for uri in ref['redirect_uris'] + ref['post_logout_redirect_uris']:
             _check_redirect_uri(uri)
         account = ref['service_account_id']
@@ -208,6 +216,31 @@ class Manager:
             if found is None or found['domain_id'] != domain_id:
                 raise _invalid('service account %s is not one of domain %s'
                                % (account, domain_id))
+        self._check_restriction(domain_id, ref)
+
+    @staticmethod
+    def _check_restriction(domain_id: str, ref: dict):
+        """The restriction of the service account's keystone tokens: of
+        the domain, for this account or nobody in particular, with a
+        project (keystone's federation login names none)."""
+        restriction_id = ref.get('token_restriction_id')
+        if not restriction_id:
+            return
+        account = ref['service_account_id']
+        if not account:
+            raise _invalid('token_restriction_id restricts the tokens of '
+                           'the client\'s service_account_id')
+        found = restriction.get_manager().get_cached(restriction_id)
+        if found is None or found['domain_id'] != domain_id:
+            raise _invalid('token restriction %s is not one of domain %s'
+                           % (restriction_id, domain_id))
+        if found['user_id'] and found['user_id'] != account:
+            raise _invalid('token restriction %s is for another user'
+                           % restriction_id)
+        if not found['project_id']:
+            raise _invalid('token restriction %s has no project: keystone '
+                           'tokens of a service account are project scoped'
+                           % restriction_id)
 
     def _row(self, session, domain_id: str, provider_id: str,
              lock: bool = False) -> ClientModel:
@@ -245,6 +278,7 @@ class Manager:
                 'token_endpoint_auth_method',
                 'client_secret_basic' if confidential else 'none'),
             'service_account_id': ref.get('service_account_id'),
+            'token_restriction_id': ref.get('token_restriction_id'),
         }
         self._check(domain_id, full)
         secret, secret_hash = _secret() if confidential else (None, None)
@@ -377,6 +411,15 @@ def on_domain_deleted(domain_id: str):
     with sql.session_for_write() as session:
         session.execute(sa.delete(ClientModel).where(
             ClientModel.domain_id == domain_id))
+
+
+def on_restriction_deleted(restriction_id: str):
+    """A deleted token restriction: the clients it restricted give no
+    keystone tokens any more (until another one is set)."""
+    with sql.session_for_write() as session:
+        session.execute(sa.update(ClientModel).where(
+            ClientModel.token_restriction_id == restriction_id).values(
+            token_restriction_id=None))
 
 
 def on_user_deleted(user_id: str):

@@ -13,7 +13,9 @@
 Keystone-NG's ``oauth2_client`` body, plus ``name``,
 ``post_logout_redirect_uris`` and ``service_account_id``)."""
 
-GRANT_TYPES = ('authorization_code', 'refresh_token', 'client_credentials')
+GRANT_TYPES = ('authorization_code', 'refresh_token', 'client_credentials',
+               'device_code',
+               'urn:ietf:params:oauth:grant-type:token-exchange')
 AUTH_METHODS = ('client_secret_basic', 'client_secret_post', 'none')
 
 _id = {'type': 'string', 'minLength': 1, 'maxLength': 64}
@@ -54,6 +56,12 @@ _writable = {
         'type': ['string', 'null'], 'minLength': 1, 'maxLength': 64,
         'description': 'The service account of the domain whose tokens '
                        'the client_credentials grant gives.'},
+    'token_restriction_id': {
+        'type': ['string', 'null'], 'minLength': 1, 'maxLength': 64,
+        'description': 'With service_account_id: the token restriction '
+                       '(of the domain, with a project) of the keystone '
+                       'tokens that the client\'s access tokens with the '
+                       'scope openstack log in to.'},
 }
 
 oauth2_client_create = {

@@ -22,9 +22,13 @@ request: the domain comes from the path.
 
 Grants: ``authorization_code`` (single use in SQL; a second redemption
 revokes what the first issued), ``refresh_token`` (rotating, by family;
-reuse revokes the family) and ``client_credentials`` (for a confidential
-client bound to a service account, the token's ``sub``).
+reuse revokes the family), ``client_credentials`` (for a confidential
+client bound to a service account, the token's ``sub``) and RFC 8628's
+device code (its device authorization endpoint here too; the user answers
+on the device page, :mod:`keystone_ng_plugin.oauth2.device`).
 """
+
+import hmac
 
 import json
 import time
@@ -33,11 +37,13 @@ import urllib.parse
 import uuid
 
 import flask
+from authlib.common import urls as authlib_urls
 from authlib.integrations import flask_oauth2
 from authlib.oauth2 import rfc6749
 from authlib.oauth2 import rfc7009
 from authlib.oauth2 import rfc7636
 from authlib.oauth2 import rfc7662
+from authlib.oauth2 import rfc8628
 from authlib.oauth2.rfc6749 import errors
 from authlib.oauth2.rfc6749 import grants
 from authlib.oidc.core import util as oidc_util
@@ -45,6 +51,7 @@ from joserfc import jwt
 from keystone.common import provider_api
 from keystone import exception
 from keystone import notifications
+from oslo_db import exception as db_exception
 from oslo_log import log
 from pycadf import cadftaxonomy
 from pycadf import cadftype
@@ -58,6 +65,7 @@ from keystone_ng_plugin.common import jose
 from keystone_ng_plugin.common import text as ng_text
 from keystone_ng_plugin.oauth2 import claims as ng_claims
 from keystone_ng_plugin.oauth2 import clients
+from keystone_ng_plugin.oauth2 import exchange
 from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import state
 import keystone_ng_plugin.conf
@@ -67,7 +75,12 @@ LOG = log.getLogger(__name__)
 PROVIDERS = provider_api.ProviderAPIs
 AUTH_METHODS = ['client_secret_basic', 'client_secret_post']
 USER_AUTH_METHODS = AUTH_METHODS + ['none']
-GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials']
+DEVICE_GRANT = rfc8628.DEVICE_CODE_GRANT_TYPE
+GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials',
+               DEVICE_GRANT, exchange.GRANT_TYPE]
+# the name in a client's grant_types of a grant type the token endpoint
+# takes, where they differ (the Rust Keystone-NG's names)
+_CLIENT_GRANT = {DEVICE_GRANT: 'device_code'}
 # the order acr_values keys are tried in
 _ACR_ORDER = ('mfa', 'hwk', 'swk', 'pwd')
 
@@ -157,7 +170,8 @@ class Client(rfc6749.ClientMixin):
                     'grant_types', []))
 
     def check_grant_type(self, grant_type):
-        return grant_type in (self.ref or {}).get('grant_types', [])
+        return _CLIENT_GRANT.get(grant_type, grant_type) in (
+            self.ref or {}).get('grant_types', [])
 
 
 def _check_scope_allowed(request):
@@ -177,6 +191,61 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def generate_token(self, user=None, scope=None, grant_type=None,
                        expires_in=None, include_refresh_token=True):
         return self.server.service_token(self.request.client, scope)
+
+
+class TokenExchangeGrant(grants.BaseGrant, grants.TokenEndpointMixin):
+    """RFC 8693: a keystone token (the subject) for an access token of a
+    target client's audience, with ``act`` naming the exchanging client;
+    what it may say is :mod:`keystone_ng_plugin.oauth2.exchange`'s."""
+
+    GRANT_TYPE = exchange.GRANT_TYPE
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def validate_token_request(self):
+        data = self.request.payload.data
+        client = self.authenticate_token_endpoint_client()
+        if not client.check_grant_type(self.GRANT_TYPE):
+            raise errors.UnauthorizedClientError(
+                'the client may not exchange tokens')
+        self.request.client = client
+        if data.get('subject_token_type') != exchange.KEYSTONE_TOKEN_TYPE:
+            raise errors.InvalidRequestError(
+                'subject_token_type must be %s' %
+                exchange.KEYSTONE_TOKEN_TYPE)
+        if data.get('requested_token_type') not in (
+                None, '', exchange.ACCESS_TOKEN_TYPE):
+            raise errors.InvalidRequestError(
+                'requested_token_type can only be %s' %
+                exchange.ACCESS_TOKEN_TYPE)
+        if data.get('actor_token') or data.get('actor_token_type'):
+            raise errors.InvalidRequestError('actor_token is not supported: '
+                                             'the client is the actor')
+        _check_scope_allowed(self.request)
+        asked = set(rfc6749.scope_to_list(self.request.payload.scope) or [])
+        if asked & exchange.FORBIDDEN_SCOPES:
+            raise errors.InvalidScopeError(
+                'an exchanged token never has the scope %s' %
+                ' '.join(sorted(asked & exchange.FORBIDDEN_SCOPES)))
+        target = data.get('audience') or client.get_client_id()
+        if not isinstance(target, str) or len(target) > 64 or \
+                ng_text.is_hostile(target) or \
+                clients.get_manager().find(self.server.domain_id,
+                                           target) is None:
+            raise errors.OAuth2Error(
+                description='the audience is not a client of this '
+                            'provider', error='invalid_target')
+        try:
+            self.subject = exchange.subject(self.server.domain_id,
+                                            data.get('subject_token'))
+        except exchange.Refused as exc:
+            raise errors.InvalidGrantError(str(exc))
+        self.target = target
+
+    def create_token_response(self):
+        body = self.server.exchanged_token(
+            self.request.client, self.target, self.subject,
+            self.request.payload.scope)
+        return 200, body, self.TOKEN_RESPONSE_HEADER
 
 
 class Pkce(rfc7636.CodeChallenge):
@@ -359,12 +428,144 @@ class RefreshTokenGrant(_UserGrant, grants.RefreshTokenGrant):
                             'refresh_token')
             raise errors.InvalidGrantError(
                 'the refresh token was used already')
+        if state.family_revoked(row.family_id):
+            # revoked while this token was being issued (a code or device
+            # code replayed during its first redemption)
+            raise errors.InvalidGrantError('the refresh token was revoked')
         grant = Grant(row, row.family_id)
         grant.expires_at = row.expires_at
         return self.signed_in(grant)
 
     def revoke_old_credential(self, refresh_token):
         """Spent in authenticate_user already (one conditional UPDATE)."""
+
+
+class Device:
+    """A device authorization request as authlib sees it."""
+
+    def __init__(self, row: state.DeviceModel):
+        self.row = row
+
+    def get_scope(self):
+        return self.row.scope
+
+
+def _verify_device_pkce(row: state.DeviceModel, verifier: ty.Optional[str]):
+    """A device authorization request that sent a PKCE challenge (as
+    keystoneauth's ``code_challenge_method`` does) is redeemed with its
+    verifier."""
+    if not row.code_challenge:
+        return
+    if not isinstance(verifier, str) or not (
+            43 <= len(verifier) <= 128) or not hmac.compare_digest(
+                rfc7636.create_s256_code_challenge(verifier),
+                row.code_challenge):
+        raise errors.InvalidGrantError(
+            'code_verifier does not match the code_challenge')
+
+
+class DeviceCodeGrant(_UserGrant, rfc8628.DeviceCodeGrant):
+    """RFC 8628 section 3.4: the device polls until the user answered on
+    the device page. Every answer comes from the request's row, so any
+    node answers any poll; a second redemption revokes what the first
+    issued, as for codes."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = USER_AUTH_METHODS
+
+    def validate_token_request(self):
+        device_code = self.request.payload.data.get('device_code')
+        if not device_code:
+            raise errors.InvalidRequestError('device_code is required')
+        client = self.authenticate_token_endpoint_client()
+        if not client.check_grant_type(self.GRANT_TYPE):
+            raise errors.UnauthorizedClientError(
+                'the client may not use the device grant')
+        row = state.get_device(device_code)
+        if (row is None or row.domain_id != self.server.domain_id or
+                row.client_id != client.get_client_id()):
+            raise errors.InvalidGrantError('the device_code is not valid')
+        if row.used_at is not None:
+            revoke_replayed(row.domain_id, row.family_id,
+                            [row.access_jti], 'device_code')
+            raise errors.InvalidGrantError('the device_code was used '
+                                           'already')
+        if row.expires_at <= state.sql.utcnow():
+            raise rfc8628.ExpiredTokenError('the request expired')
+        if row.status == 'denied':
+            raise errors.AccessDeniedError('the user denied the request')
+        if row.status != 'approved':
+            if not state.note_device_poll(row):
+                raise rfc8628.SlowDownError(
+                    'poll at most every %d seconds' % row.poll_interval)
+            raise rfc8628.AuthorizationPendingError(
+                'the user has not answered yet')
+        _verify_device_pkce(row, self.request.payload.data.get(
+            'code_verifier'))
+        grant = Grant(row, uuid.uuid4().hex)
+        if not state.claim_device(row, grant.family_id, grant.jti):
+            spent = state.get_device_by_id(row.id)
+            revoke_replayed(row.domain_id, spent and spent.family_id,
+                            [spent and spent.access_jti], 'device_code')
+            raise errors.InvalidGrantError('the device_code was used '
+                                           'already')
+        self.request.user = self.signed_in(grant)
+        self.request.client = client
+        self.request.credential = Device(row)
+
+
+class DeviceAuthorizationEndpoint(rfc8628.DeviceAuthorizationEndpoint):
+    """RFC 8628 section 3.1, for a client with the ``device_code`` grant:
+    the scopes it may ask for, an optional PKCE challenge (S256), and a
+    user code of the RFC's restricted alphabet."""
+
+    CLIENT_AUTH_METHODS = USER_AUTH_METHODS
+
+    def __init__(self, server):
+        super().__init__(server)
+        self.EXPIRES_IN = CONF.oauth2.device_code_lifetime_minutes * 60
+        self.INTERVAL = CONF.oauth2.device_code_poll_interval_seconds
+        self._challenge = None
+
+    def authenticate_client(self, request):
+        client = super().authenticate_client(request)
+        if not client.check_grant_type(DEVICE_GRANT):
+            raise errors.UnauthorizedClientError(
+                'the client may not use the device grant')
+        _check_scope_allowed(request)
+        data = request.payload.data
+        challenge = data.get('code_challenge')
+        if challenge or data.get('code_challenge_method'):
+            if data.get('code_challenge_method') != 'S256' or not (
+                    isinstance(challenge, str) and
+                    43 <= len(challenge) <= 128):
+                raise errors.InvalidRequestError(
+                    'code_challenge with code_challenge_method S256')
+            self._challenge = challenge
+        return client
+
+    def get_verification_uri(self):
+        return issuer(self.server.domain_id) + '/device'
+
+    def save_device_credential(self, client_id, scope, data):
+        for _attempt in range(5):
+            try:
+                state.create_device(
+                    data['device_code'], data['user_code'],
+                    self.EXPIRES_IN, self.INTERVAL,
+                    domain_id=self.server.domain_id, client_id=client_id,
+                    scope=scope or '', code_challenge=self._challenge,
+                    code_challenge_method=self._challenge and 'S256')
+                return
+            except db_exception.DBDuplicateEntry:
+                # another request holds that user code: draw again
+                data['user_code'] = self.generate_user_code()
+                data['verification_uri_complete'] = (
+                    authlib_urls.add_params_to_uri(
+                        data['verification_uri'],
+                        [('user_code', data['user_code'])]))
+        raise errors.OAuth2Error(description='no free user code, try again',
+                                 status_code=503,
+                                 error='temporarily_unavailable')
 
 
 class Held:
@@ -452,17 +653,22 @@ class IntrospectionEndpoint(_HeldTokens, rfc7662.IntrospectionEndpoint):
 
 
 def verify_access_token(domain_id: str, token: str,
-                        check_live: bool = True) -> ty.Optional[dict]:
+                        check_live: bool = True,
+                        issuer_url: ty.Optional[str] = None
+                        ) -> ty.Optional[dict]:
     """The claims of an access token the domain's provider issued (its
-    signature, ``typ``, ``iss`` and ``exp`` checked; with ``check_live``
-    also that it is not revoked and its user is enabled), else None."""
+    signature, ``typ``, ``iss`` (``issuer_url``, else the provider's
+    issuer as this request names it) and ``exp`` checked; with
+    ``check_live`` also that it is not revoked and its user is enabled),
+    else None."""
     published = keys.published(domain_id)
     if not published:
         return None
     try:
         verified = jose.verify_jwt(
             token, keys=jose.keys_from_jwks({'keys': published}),
-            issuer=issuer(domain_id), audiences=None, leeway=0,
+            issuer=issuer_url or issuer(domain_id), audiences=None,
+            leeway=0,
             algorithms=('ES256', 'RS256'))
     except jose.InvalidJWT:
         return None
@@ -500,7 +706,10 @@ class Server(flask_oauth2.AuthorizationServer):
         self.register_grant(AuthorizationCodeGrant, [Pkce(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
+        self.register_grant(DeviceCodeGrant)
+        self.register_grant(TokenExchangeGrant)
         self.register_endpoint(RevocationEndpoint)
+        self.register_endpoint(DeviceAuthorizationEndpoint)
         self.register_endpoint(IntrospectionEndpoint)
 
     def _client(self, client_id):
@@ -547,6 +756,28 @@ class Server(flask_oauth2.AuthorizationServer):
             claims['scope'] = scope
         body = {'access_token': self._sign(claims, 'at+jwt'),
                 'token_type': 'Bearer', 'expires_in': lifetime}
+        if scope:
+            body['scope'] = scope
+        return body
+
+    def exchanged_token(self, client: Client, target: str,
+                        subject: exchange.Subject, scope: str) -> dict:
+        """token-exchange: an access token about the subject for the
+        target's audience, acted by the client, ending no later than the
+        subject token."""
+        self._signing_key()
+        now = int(time.time())
+        expires = min(now + access_lifetime(), subject.expires_at)
+        client_id = client.get_client_id()
+        claims = dict(subject.context, iss=issuer(self.domain_id),
+                      sub=subject.user_id, aud=target, client_id=client_id,
+                      act={'sub': client_id}, jti=uuid.uuid4().hex,
+                      iat=now, nbf=now, exp=expires)
+        if scope:
+            claims['scope'] = scope
+        body = {'access_token': self._sign(claims, 'at+jwt'),
+                'issued_token_type': exchange.ACCESS_TOKEN_TYPE,
+                'token_type': 'Bearer', 'expires_in': max(expires - now, 0)}
         if scope:
             body['scope'] = scope
         return body
@@ -620,6 +851,14 @@ def revocation_response(domain_id: str) -> flask.Response:
         RevocationEndpoint.ENDPOINT_NAME)
 
 
+def device_authorization_response(domain_id: str) -> flask.Response:
+    if not keys.published(domain_id):
+        raise exception.NotFound(target='OpenID provider of domain %s'
+                                 % domain_id)
+    return Server(domain_id).create_endpoint_response(
+        DeviceAuthorizationEndpoint.ENDPOINT_NAME)
+
+
 def introspection_response(domain_id: str) -> flask.Response:
     return Server(domain_id).create_endpoint_response(
         IntrospectionEndpoint.ENDPOINT_NAME)
@@ -687,12 +926,14 @@ def metadata(domain_id: str) -> ty.Optional[dict]:
         'revocation_endpoint': base + '/revoke',
         'introspection_endpoint': base + '/introspect',
         'end_session_endpoint': base + '/end_session',
+        'device_authorization_endpoint': base + '/device_authorization',
         'response_types_supported': sorted(
             AuthorizationCodeGrant.RESPONSE_TYPES),
         'response_modes_supported': ['query'],
         'grant_types_supported': [
             g.GRANT_TYPE for g in (AuthorizationCodeGrant, RefreshTokenGrant,
-                                   ClientCredentialsGrant)],
+                                   ClientCredentialsGrant, DeviceCodeGrant,
+                                   TokenExchangeGrant)],
         'code_challenge_methods_supported': list(
             Pkce.SUPPORTED_CODE_CHALLENGE_METHOD),
         'token_endpoint_auth_methods_supported': methods,

@@ -24,6 +24,7 @@ import secrets
 import typing as ty
 import uuid
 
+from oslo_db import exception as db_exception
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -158,8 +159,45 @@ class RevokedModel(sql.ModelBase):
     expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
 
 
+class DeviceModel(sql.ModelBase):
+    """A device authorization request (RFC 8628): its device code (the
+    id, as a digest), its user code (a digest too), and the user's answer
+    once given on the device page."""
+    __tablename__ = 'ng_oauth2_device'
+    __table_args__ = (
+        sa.UniqueConstraint('user_code_hash',
+                            name='uq_ng_oauth2_device_user_code_hash'),
+        sa.Index('ix_ng_oauth2_device_expires_at', 'expires_at'),
+        sql.TABLE_ARGS)
+    id: _Str = _id(primary_key=True)
+    user_code_hash: _Str = _id(nullable=False)
+    domain_id: _Str = _id(nullable=False)
+    client_id: _Str = _id(nullable=False)
+    scope: _Str = orm.mapped_column(sa.Text, nullable=False)
+    code_challenge: _OptStr = orm.mapped_column(sa.String(128),
+                                                nullable=True)
+    code_challenge_method: _OptStr = orm.mapped_column(sa.String(8),
+                                                       nullable=True)
+    poll_interval: orm.Mapped[int] = orm.mapped_column(sa.Integer,
+                                                       nullable=False)
+    # pending, approved or denied
+    status: _Str = orm.mapped_column(sa.String(16), nullable=False)
+    attempts: orm.Mapped[int] = orm.mapped_column(sa.Integer,
+                                                  nullable=False)
+    user_id: _OptStr = _id(nullable=True)
+    auth_time: orm.Mapped[ty.Optional[int]] = orm.mapped_column(
+        sa.Integer, nullable=True)
+    amr: _OptStr = orm.mapped_column(sa.Text, nullable=True)
+    sid: _OptStr = _id(nullable=True)
+    polled_at: _OptTime = orm.mapped_column(sa.DateTime, nullable=True)
+    expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
+    used_at: _OptTime = orm.mapped_column(sa.DateTime, nullable=True)
+    family_id: _OptStr = _id(nullable=True)
+    access_jti: _OptStr = _id(nullable=True)
+
+
 MODELS = (PendingModel, SessionModel, ConsentModel, CodeModel, RefreshModel,
-          RevokedModel)
+          RevokedModel, DeviceModel)
 
 
 def _later(seconds: int) -> datetime.datetime:
@@ -319,6 +357,137 @@ def claim_code(row: CodeModel, family_id: str, access_jti: str) -> bool:
         return result.rowcount == 1
 
 
+# -- device authorization requests -------------------------------------------
+
+# RFC 8628 section 6.1: no vowels (no words), no look-alike digits
+USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
+USER_CODE_LENGTH = 8
+# the most a client is asked to wait between polls, after slow_down
+MAX_INTERVAL = 60
+
+
+def normalize_user_code(text: ty.Optional[str]) -> ty.Optional[str]:
+    """The user code as stored (upper case, without the dash or spaces
+    the user may type), or None if it cannot be one."""
+    if not isinstance(text, str) or len(text) > 32:
+        return None
+    code = ''.join(c for c in text.upper() if c not in '- \t')
+    if len(code) != USER_CODE_LENGTH or any(
+            c not in USER_CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def create_device(device_code: str, user_code: str, lifetime: int,
+                  interval: int, **values):
+    with sql.session_for_write() as session:
+        session.add(DeviceModel(
+            id=digest(device_code),
+            user_code_hash=digest(normalize_user_code(user_code)),
+            poll_interval=interval, status='pending', attempts=0,
+            expires_at=_later(lifetime), **values))
+
+
+def get_device(device_code: str) -> ty.Optional[DeviceModel]:
+    if not isinstance(device_code, str) or len(device_code) > 128:
+        return None
+    with sql.session_for_read() as session:
+        row = session.get(DeviceModel, digest(device_code))
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def get_device_by_id(device_id: str) -> ty.Optional[DeviceModel]:
+    with sql.session_for_read() as session:
+        row = session.get(DeviceModel, device_id)
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def find_device(domain_id: str, user_code: str
+                ) -> ty.Optional[DeviceModel]:
+    """The live, unanswered request of a (normalized) user code."""
+    with sql.session_for_read() as session:
+        row = session.execute(sa.select(DeviceModel).where(
+            DeviceModel.user_code_hash == digest(user_code),
+            DeviceModel.domain_id == domain_id,
+            DeviceModel.status == 'pending',
+            _live(DeviceModel))).scalars().first()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def count_device_attempt(device_id: str, most: int) -> bool:
+    """One more use of the user code (an entry or a failed sign-in):
+    False, and the request denied, once it has had ``most``."""
+    with sql.session_for_write() as session:
+        result = session.execute(
+            sa.update(DeviceModel).where(
+                DeviceModel.id == device_id,
+                DeviceModel.status == 'pending',
+                DeviceModel.attempts < most)
+            .values(attempts=DeviceModel.attempts + 1))
+        if result.rowcount == 1:
+            return True
+        session.execute(sa.update(DeviceModel).where(
+            DeviceModel.id == device_id, DeviceModel.status == 'pending')
+            .values(status='denied'))
+        return False
+
+
+def answer_device(device_id: str, approved: bool, **values) -> bool:
+    """The user's answer, once: False when the request was answered,
+    denied or expired already."""
+    with sql.session_for_write() as session:
+        result = session.execute(
+            sa.update(DeviceModel).where(
+                DeviceModel.id == device_id,
+                DeviceModel.status == 'pending', _live(DeviceModel))
+            .values(status='approved' if approved else 'denied', **values))
+        return result.rowcount == 1
+
+
+def note_device_poll(row: DeviceModel, slack: int = 1) -> bool:
+    """Record a poll of a pending request; False (and the interval 5 s
+    longer, RFC 8628 section 3.5) when it came sooner than the interval
+    (less ``slack`` seconds, for clocks of different nodes) after the last
+    one. Of concurrent polls, one wins."""
+    now = sql.utcnow()
+    if row.polled_at is not None and (
+            now - row.polled_at).total_seconds() < (
+                row.poll_interval - slack):
+        with sql.session_for_write() as session:
+            session.execute(sa.update(DeviceModel).where(
+                DeviceModel.id == row.id).values(
+                    poll_interval=min(row.poll_interval + 5,
+                                      MAX_INTERVAL),
+                    polled_at=now))
+        return False
+    last = (DeviceModel.polled_at.is_(None) if row.polled_at is None
+            else DeviceModel.polled_at == row.polled_at)
+    with sql.session_for_write() as session:
+        result = session.execute(sa.update(DeviceModel).where(
+            DeviceModel.id == row.id, last).values(polled_at=now))
+        return result.rowcount == 1
+
+
+def claim_device(row: DeviceModel, family_id: str, access_jti: str
+                 ) -> bool:
+    """Spend an approved request for what it is about to issue; False
+    when it was spent already."""
+    with sql.session_for_write() as session:
+        result = session.execute(
+            sa.update(DeviceModel).where(DeviceModel.id == row.id,
+                                         DeviceModel.status == 'approved',
+                                         DeviceModel.used_at.is_(None))
+            .values(used_at=sql.utcnow(), family_id=family_id,
+                    access_jti=access_jti))
+        return result.rowcount == 1
+
+
 # -- refresh tokens -----------------------------------------------------------
 
 def create_refresh(lifetime: int, **values) -> str:
@@ -361,9 +530,22 @@ def family_revoked(family_id: str) -> bool:
 def revoke_family(domain_id: str, family_id: str,
                   access_jtis: ty.Iterable[str] = (), lifetime: int = 0):
     """Revoke every refresh token of the family and the access tokens
-    issued with them."""
-    now = sql.utcnow()
+    issued with them. Concurrent revocations of one family (replays
+    racing each other) both succeed: the loser of an insert tries again
+    and finds the winner's rows."""
     jtis = set(j for j in access_jtis if j)
+    for attempt in range(3):
+        try:
+            return _revoke_family(domain_id, family_id, jtis, lifetime)
+        except (db_exception.DBDuplicateEntry, db_exception.DBDeadlock):
+            if attempt == 2:
+                raise
+
+
+def _revoke_family(domain_id: str, family_id: str, jtis: set,
+                   lifetime: int):
+    now = sql.utcnow()
+    jtis = set(jtis)
     with sql.session_for_write() as session:
         rows = session.execute(sa.select(RefreshModel).where(
             RefreshModel.family_id == family_id)).scalars().all()
@@ -392,8 +574,11 @@ def _revoke_jtis(session, domain_id: str, jtis, lifetime: int):
 
 
 def revoke_jti(domain_id: str, jti: str, lifetime: int):
-    with sql.session_for_write() as session:
-        _revoke_jtis(session, domain_id, [jti], lifetime)
+    try:
+        with sql.session_for_write() as session:
+            _revoke_jtis(session, domain_id, [jti], lifetime)
+    except db_exception.DBDuplicateEntry:
+        pass  # revoked by a concurrent request
 
 
 def jti_revoked(jti: str) -> bool:
@@ -413,7 +598,8 @@ def revoke_client(client_id: str):
 def forget_user(user_id: str):
     """A deleted user's sessions, consents and refresh tokens go."""
     with sql.session_for_write() as session:
-        for model in (SessionModel, ConsentModel, RefreshModel, CodeModel):
+        for model in (SessionModel, ConsentModel, RefreshModel, CodeModel,
+                      DeviceModel):
             session.execute(sa.delete(model).where(model.user_id == user_id))
         session.execute(sa.delete(PendingModel).where(
             PendingModel.user_id == user_id))
@@ -422,7 +608,7 @@ def forget_user(user_id: str):
 def forget_domain(domain_id: str):
     with sql.session_for_write() as session:
         for model in (PendingModel, SessionModel, CodeModel, RefreshModel,
-                      RevokedModel):
+                      RevokedModel, DeviceModel):
             session.execute(sa.delete(model).where(
                 model.domain_id == domain_id))
 
@@ -433,7 +619,7 @@ def purge(now: ty.Optional[datetime.datetime] = None) -> dict:
     counts = {}
     with sql.session_for_write() as session:
         for model in (PendingModel, SessionModel, CodeModel, RefreshModel,
-                      RevokedModel):
+                      RevokedModel, DeviceModel):
             result = session.execute(sa.delete(model).where(
                 model.expires_at <= now))
             counts[model.__tablename__] = result.rowcount

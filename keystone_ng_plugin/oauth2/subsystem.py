@@ -17,6 +17,7 @@ from keystone import notifications
 from keystone_ng_plugin.oauth2 import clients
 from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import state
+from keystone_ng_plugin.restriction import core as restriction
 
 
 def _on_domain_deleted(service, resource_type, operation, payload):
@@ -30,11 +31,19 @@ def _on_user_deleted(service, resource_type, operation, payload):
     state.forget_user(payload['resource_info'])
 
 
+def _on_restriction_deleted(service, resource_type, operation, payload):
+    clients.on_restriction_deleted(payload['resource_info'])
+
+
 def setup(app):
     """Follow keystone's deletions: a domain's keys, clients and flow
     state go with it, a user's sessions, consents and refresh tokens with
-    the user, a service account's clients with the account."""
+    the user, a service account's clients with the account; a deleted
+    token restriction is unset on the clients it restricted."""
     notifications.register_event_callback(
         notifications.ACTIONS.deleted, 'domain', _on_domain_deleted)
     notifications.register_event_callback(
         notifications.ACTIONS.deleted, 'user', _on_user_deleted)
+    notifications.register_event_callback(
+        notifications.ACTIONS.deleted, restriction.RESOURCE_TYPE,
+        _on_restriction_deleted)

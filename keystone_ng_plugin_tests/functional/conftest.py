@@ -56,14 +56,17 @@ def _database(backend, state_dir):
 
 
 @contextlib.contextmanager
-def fresh_deployment(backend: str, session=None):
+def fresh_deployment(backend: str, session=None, port=None,
+                     **config_changes):
     """A started :class:`Deployment` on a fresh database of ``backend``
-    (its state is kept when tests of ``session`` failed)."""
+    (its state is kept when tests of ``session`` failed); on ``port`` or
+    a free one, with ``config_changes`` ({section: {option: value}})."""
     state_dir = tempfile.mkdtemp(prefix='ng-func-%s-' % backend)
     url = _database(backend, state_dir)
     dep = deployment.Deployment(
         state_dir=state_dir, database_url=url,
-        port=deployment.free_port(), extra_config=TEST_CONFIG)
+        port=port or deployment.free_port(),
+        extra_config=dict(TEST_CONFIG, **config_changes))
     dep.backend = backend
     try:
         dep.setup()

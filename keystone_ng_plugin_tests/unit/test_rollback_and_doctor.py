@@ -21,6 +21,7 @@ import keystone.conf
 from keystone_ng_plugin.cmd import doctor
 from keystone_ng_plugin.cmd import rollback
 from keystone_ng_plugin.oauth2 import keys as oauth2_keys
+from keystone_ng_plugin.oauth2 import openstack as oauth2_openstack
 from keystone_ng_plugin_tests.unit import base
 
 CONF = keystone.conf.CONF
@@ -201,4 +202,23 @@ class DoctorTest(base.TestCase):
         self.assertEqual(['oauth2_clients_without_signing_keys'],
                          self._symptoms())
         oauth2_keys.rotate(self.domain_id)
+        self.assertEqual([], self._symptoms())
+        # logins with the provider's tokens, set up (as the command does,
+        # through keystone's driver here: this test's cache backend is not
+        # running) but not enabled
+        ident = oauth2_openstack.federation_ids(self.domain_id)
+        driver = provider_api.ProviderAPIs.federation_api.driver
+        driver.create_idp(ident, {'id': ident, 'enabled': True,
+                                  'remote_ids': [], 'description': '',
+                                  'domain_id': self.domain_id})
+        driver.create_mapping(ident, {
+            'rules': oauth2_openstack.local_user_rules(),
+            'schema_version': '1.0'})
+        driver.create_protocol(ident, 'openid', {'mapping_id': ident})
+        self.assertEqual(['oauth2_openstack_login_protocol_not_enabled'],
+                         self._symptoms())
+        self.config_fixture.config(group='ng_federation',
+                                   v3_oidc_protocols=['openid'])
+        self.config_fixture.config(
+            group='auth', methods=list(CONF.auth.methods) + ['openid'])
         self.assertEqual([], self._symptoms())

@@ -75,7 +75,16 @@ class DiscoveryTest(flow.ProviderTestCase):
         self.assertEqual(claims.claims_supported(),
                          document['claims_supported'])
         # and every claim the provider gives about a user is in it
-        body = self.exchange(self.code_of(self.sign_in()))
+        every_scope = ' '.join(claims.USER_CLAIMS)
+        self.call('put', self.base + '/clients/web', self.admin, 200,
+                  {'oauth2_client': {'allowed_scopes': list(
+                      claims.USER_CLAIMS)}})
+        group = unit.new_group_ref(domain_id=self.domain_id)
+        group = flow.PROVIDERS.identity_api.create_group(group)
+        flow.PROVIDERS.identity_api.add_user_to_group(self.user['id'],
+                                                      group['id'])
+        body = self.exchange(self.code_of(self.sign_in(self.authorize(
+            scope=every_scope))))
         info = self.userinfo(body['access_token']).json
         self.assertLessEqual(set(info), set(document['claims_supported']))
         id_token = self.decode(body['id_token']).claims
@@ -84,6 +93,7 @@ class DiscoveryTest(flow.ProviderTestCase):
         every = {claim for scope in claims.USER_CLAIMS.values()
                  for claim in scope}
         self.assertEqual(every, set(info))
+        self.assertEqual([group['name']], info['groups'])
 
 
 class SecondFactorTest(flow.ProviderTestCase):
