@@ -335,14 +335,25 @@ def create_code(lifetime: int, **values) -> str:
     return code
 
 
-def get_code(code: str) -> ty.Optional[CodeModel]:
-    if not isinstance(code, str) or len(code) > 128:
-        return None
+def _row(model, key: str):
+    """The row of this primary key, detached from its session, or None."""
     with sql.session_for_read() as session:
-        row = session.get(CodeModel, digest(code))
+        row = session.get(model, key)
         if row is not None:
             session.expunge(row)
         return row
+
+
+def _row_of_secret(model, secret: ty.Any):
+    """The row a client's secret handle (code, refresh token, device
+    code) names: its digest is the row's key."""
+    if not isinstance(secret, str) or len(secret) > 128:
+        return None
+    return _row(model, digest(secret))
+
+
+def get_code(code: str) -> ty.Optional[CodeModel]:
+    return _row_of_secret(CodeModel, code)
 
 
 def claim_code(row: CodeModel, family_id: str, access_jti: str) -> bool:
@@ -389,21 +400,11 @@ def create_device(device_code: str, user_code: str, lifetime: int,
 
 
 def get_device(device_code: str) -> ty.Optional[DeviceModel]:
-    if not isinstance(device_code, str) or len(device_code) > 128:
-        return None
-    with sql.session_for_read() as session:
-        row = session.get(DeviceModel, digest(device_code))
-        if row is not None:
-            session.expunge(row)
-        return row
+    return _row_of_secret(DeviceModel, device_code)
 
 
 def get_device_by_id(device_id: str) -> ty.Optional[DeviceModel]:
-    with sql.session_for_read() as session:
-        row = session.get(DeviceModel, device_id)
-        if row is not None:
-            session.expunge(row)
-        return row
+    return _row(DeviceModel, device_id)
 
 
 def find_device(domain_id: str, user_code: str
@@ -500,13 +501,7 @@ def create_refresh(lifetime: int, **values) -> str:
 
 
 def get_refresh(token: str) -> ty.Optional[RefreshModel]:
-    if not isinstance(token, str) or len(token) > 128:
-        return None
-    with sql.session_for_read() as session:
-        row = session.get(RefreshModel, digest(token))
-        if row is not None:
-            session.expunge(row)
-        return row
+    return _row_of_secret(RefreshModel, token)
 
 
 def claim_refresh(row: RefreshModel) -> bool:

@@ -29,7 +29,6 @@ provider, mapping and protocol, run against the node's configuration.
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -100,6 +99,14 @@ def _client(admin, **ref):
     return body['oauth2_client']['client_id'], body.get('client_secret')
 
 
+def _service_account(admin):
+    return admin.request('POST', '/v4/service_accounts', status=201,
+                         json={'service_account': {
+                             'name': 'ci-' + uuid.uuid4().hex[:8],
+                             'domain_id': 'default'}}
+                         ).json()['service_account']
+
+
 def _project_with(admin, user_id, *roles):
     project = admin.request('POST', '/projects', status=201, json={
         'project': {'name': 'os-login-' + uuid.uuid4().hex[:8],
@@ -118,13 +125,8 @@ def _device_login(node, page, args, first=True):
     cli = subprocess.Popen(command, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, env=env)
     try:
-        url = None
-        for line in cli.stderr:
-            found = re.search(r'(https?://\S+user_code=\S+)', line)
-            if found:
-                url = found.group(1)
-                break
-        assert url and url.startswith(node.issuer + '/device?'), url
+        url = test_v3_bearer.verification_url(cli)
+        assert url.startswith(node.issuer + '/device?'), url
         page.goto(url)
         page.click('#continue')
         if first:
@@ -178,11 +180,7 @@ def test_cli_device_login_with_a_passkey_as_the_local_user(
 
 def test_cli_client_credentials_give_the_restricted_token(
         keystone, admin, os_node):
-    account = admin.request('POST', '/v4/service_accounts', status=201,
-                            json={'service_account': {
-                                'name': 'ci-' + uuid.uuid4().hex[:8],
-                                'domain_id': 'default'}}
-                            ).json()['service_account']
+    account = _service_account(admin)
     # its real roles would let it create projects; the restriction leaves
     # reader
     project = _project_with(admin, account['id'], 'admin', 'reader')
@@ -257,11 +255,7 @@ def test_cli_auth_code_without_pkce_for_a_confidential_client(
 
 def test_an_access_token_without_the_scope_openstack_is_refused(
         keystone, admin, os_node):
-    account = admin.request('POST', '/v4/service_accounts', status=201,
-                            json={'service_account': {
-                                'name': 'ci-' + uuid.uuid4().hex[:8],
-                                'domain_id': 'default'}}
-                            ).json()['service_account']
+    account = _service_account(admin)
     client_id, secret = _client(
         admin, confidential=True, grant_types=['client_credentials'],
         allowed_scopes=['openstack:api'], service_account_id=account['id'])

@@ -175,6 +175,15 @@ def test_bearer_attacks(keystone, admin, oidc_provider, node):
         stand_in.stop()
 
 
+def verification_url(cli) -> str:
+    """The URL (with the user code) a device-flow CLI prints."""
+    for line in cli.stderr:
+        found = re.search(r'(https?://\S+user_code=\S+)', line)
+        if found:
+            return found.group(1)
+    raise AssertionError('the CLI printed no verification URL')
+
+
 def _confirm_device(url, user='alice'):
     """What a person does with the device flow's URL: confirm the code,
     sign in at the provider (its own forms, followed with requests)."""
@@ -218,14 +227,7 @@ def test_openstack_cli_device_flow(keystone, admin, oidc_provider, node):
          '-f', 'json'],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        url = None
-        for line in cli.stderr:
-            found = re.search(r'(https?://\S+user_code=\S+)', line)
-            if found:
-                url = found.group(1)
-                break
-        assert url, 'the CLI printed no verification URL'
-        _confirm_device(url)
+        _confirm_device(verification_url(cli))
         out, err = cli.communicate(timeout=120)
         assert cli.returncode == 0, err
         token = json.loads(out)

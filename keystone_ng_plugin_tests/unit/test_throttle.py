@@ -23,7 +23,7 @@ from keystone_ng_plugin_tests.unit.passkey import base
 CREATED, TOO_MANY = http.client.CREATED, http.client.TOO_MANY_REQUESTS
 
 
-def _address() -> str:
+def address() -> str:
     """A client address of its own: buckets outlive a test in process."""
     value = uuid.uuid4().int
     return '2001:db8::%x:%x' % (value & 0xffff, (value >> 16) & 0xffff)
@@ -36,7 +36,7 @@ class ThrottleTest(base.PasskeyTestCase):
         self.config_fixture.config(group='keystone_ng', throttle_rate=0.5,
                                    throttle_burst=3)
         # each test its own addresses: buckets outlive a test in process
-        self.address = _address()
+        self.address = address()
         self.environ = {'REMOTE_ADDR': self.address}
 
     def start(self, body, status=CREATED, environ=None, headers=None):
@@ -114,13 +114,13 @@ class CeremonyCapTest(base.PasskeyTestCase):
                           environ_base=environ, expected_status_code=status)
 
     def test_outstanding_ceremonies_are_capped_per_client(self):
-        mine = {'REMOTE_ADDR': _address()}
+        mine = {'REMOTE_ADDR': address()}
         first = self.start(mine).json['public_key']
         self.start(mine)
         r = self.start(mine, TOO_MANY)
         self.assertIn('Retry-After', r.headers)
         # another client is not affected
-        self.start({'REMOTE_ADDR': _address()})
+        self.start({'REMOTE_ADDR': address()})
         # finishing one frees its place
         with self.test_client() as c:
             c.post('/v4/auth/passkey/finish', json=self.authn.get(first),

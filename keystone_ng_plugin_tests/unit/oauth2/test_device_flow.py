@@ -16,21 +16,16 @@ polling too fast, a stolen device code without its PKCE verifier)."""
 
 import datetime
 import re
-import uuid
 
 import sqlalchemy as sa
 
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.oauth2 import state
 from keystone_ng_plugin_tests.unit.oauth2 import flow
+from keystone_ng_plugin_tests.unit import test_throttle
 
 GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 USER_CODE = re.compile('^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$')
-
-
-def _address() -> str:
-    value = uuid.uuid4().int
-    return '2001:db8::%x:%x' % (value & 0xffff, (value >> 16) & 0xffff)
 
 
 class DeviceFlowTest(flow.ProviderTestCase):
@@ -235,7 +230,7 @@ class DeviceFlowTest(flow.ProviderTestCase):
     def test_a_wrong_code_costs_more_of_the_throttle(self):
         self.config_fixture.config(group='keystone_ng', throttle_rate=0.01,
                                    throttle_burst=20)
-        environ = {'REMOTE_ADDR': _address()}
+        environ = {'REMOTE_ADDR': test_throttle.address()}
         # 20 requests of burst, each wrong code 1 + 4: the fifth is refused
         for status in (400,) * 4 + (429,) * 2:
             self.browser.post(
