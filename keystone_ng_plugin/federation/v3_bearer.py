@@ -60,7 +60,6 @@ from keystone_ng_plugin.common import throttle
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.federation import errors
 from keystone_ng_plugin.federation import flow
-from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import records
 from keystone_ng_plugin.oauth2 import openstack as own_provider
@@ -211,11 +210,13 @@ def _service_account_login(current: flow.Attempt, protocol: str,
     """A service account's restricted token, answered as keystone's route
     answers (201, X-Subject-Token): keystone's mapped auth would give it
     an unrestricted one."""
-    method = protocol if protocol in CONF.auth.methods else \
-        login.token_method()
     current.user_id = claims['sub']
+    if protocol not in CONF.auth.methods:
+        # as keystone refuses a federated login of a method it lacks
+        raise errors.LoginRefused('protocol %s is not in [auth] methods'
+                                  % protocol)
     current.token = restricted.issue_for_service_account(
-        claims['sub'], restriction_id, methods=[method])
+        claims['sub'], restriction_id, methods=[protocol])
     return ng_api.token_response(current.token)
 
 

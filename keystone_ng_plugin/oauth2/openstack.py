@@ -40,7 +40,6 @@ from keystone.federation import utils as federation_utils
 
 from keystone_ng_plugin.oauth2 import claims as ng_claims
 from keystone_ng_plugin.oauth2 import clients
-from keystone_ng_plugin.oauth2 import keys
 from keystone_ng_plugin.oauth2 import server
 from keystone_ng_plugin.service_account import core as accounts
 
@@ -55,10 +54,9 @@ class Refused(Exception):
 def provider_of(remote_ids: ty.Iterable[str]
                 ) -> ty.Optional[tuple[str, str]]:
     """(domain ID, issuer) when one of a v3 identity provider's remote IDs
-    is the issuer of a domain's provider here (a domain with signing
-    keys), else None. Its tokens are checked against the domain's own keys
-    only, so a remote ID that merely looks like one matches nothing
-    else."""
+    is this keystone's issuer of a domain's provider, else None (another
+    keystone's provider, on a path of the same shape, is an external
+    identity provider)."""
     for remote_id in remote_ids or ():
         if not isinstance(remote_id, str):
             continue
@@ -66,7 +64,7 @@ def provider_of(remote_ids: ty.Iterable[str]
         if not found or not base or not quoted or '/' in quoted:
             continue
         domain_id = urllib.parse.unquote(quoted)
-        if keys.published(domain_id):
+        if remote_id == server.issuer(domain_id):
             return domain_id, remote_id
     return None
 

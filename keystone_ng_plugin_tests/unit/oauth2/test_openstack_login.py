@@ -105,6 +105,15 @@ class OpenStackLoginTest(flow.ProviderTestCase):
                        'Authorization': 'Bearer ' +
                        self.user_access_token()})
 
+    def test_only_this_keystones_issuer_is_its_own_provider(self):
+        self.config_fixture.config(public_endpoint='http://localhost')
+        self.assertEqual((self.domain_id, self.issuer),
+                         openstack.provider_of(['urn:x', self.issuer]))
+        # another keystone's provider, on a path of the same shape, is an
+        # external identity provider (its own keys, its discovery)
+        self.assertIsNone(openstack.provider_of([
+            'https://keystone-a.example.org/v4/oauth2/' + self.domain_id]))
+
     def test_set_up_login_is_idempotent_and_disables(self):
         self.assertIn('up to date', openstack.set_up_login(
             self.domain_id, self.issuer)[0])
