@@ -23,6 +23,7 @@ from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import schema as common_schema
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
+from keystone_ng_plugin.passkey import relying_party
 from keystone_ng_plugin.passkey import schema
 
 TAGS = ('auth',)
@@ -49,7 +50,9 @@ class LoginStartResource(ks_flask.ResourceBase):
             user_id=body.get('user_id') or user.get('id'),
             user_name=user.get('name'), domain=user.get('domain'),
             scope=body.get('scope'))
-        return {'public_key': options}, http.client.CREATED
+        return ({'public_key': options,
+                 'origins': list(relying_party.current().origins)},
+                http.client.CREATED)
 
 
 class LoginFinishResource(ks_flask.ResourceBase):

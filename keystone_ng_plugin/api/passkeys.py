@@ -23,6 +23,7 @@ from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
+from keystone_ng_plugin.passkey import relying_party
 from keystone_ng_plugin.passkey import schema
 from keystone_ng_plugin.token import delegation
 
@@ -60,7 +61,9 @@ class RegisterStartResource(ks_flask.ResourceBase):
         body = (flask.request.get_json(silent=True) or {}).get('passkey', {})
         options = core.get_manager().registration_options(
             user, body.get('description'))
-        return {'public_key': options}, http.client.CREATED
+        return ({'public_key': options,
+                 'origins': list(relying_party.current().origins)},
+                http.client.CREATED)
 
 
 class RegisterFinishResource(ks_flask.ResourceBase):

@@ -122,6 +122,13 @@ public_key_options = {
                 'userVerification': {'type': 'string'},
             },
         },
+        'origins': {
+            'type': 'array', 'items': {'type': 'string'},
+            'description': 'The origins this relying party accepts in '
+                           'clientDataJSON (beyond): what a native client '
+                           '(python-fido2, the v4passkey plugin) puts '
+                           'there; browsers use their own.',
+        },
     },
 }
 
