@@ -41,7 +41,8 @@ ensure_databases() {
 }
 
 step "lint: flake8"
-"$BIN/flake8" keystone_ng_plugin keystone_ng_plugin_tests tools doc/source releasenotes/source
+"$BIN/flake8" keystone_ng_plugin keystone_ng_plugin_tests tools doc/source releasenotes/source \
+    client
 
 step "lint: bashate and shellcheck (devstack plugin, scripts)"
 shell_files=(devstack/plugin.sh devstack/settings tools/*.sh tools/bench .ci/run
@@ -61,6 +62,10 @@ if [ -z "${NG_SKIP_TEMPEST:-}" ]; then
     "$BIN/python" tools/run_tempest.py "$TOP/.venv-tempest/bin/tempest" \
         "$TOP/.work/tempest"
 fi
+
+step "client: unit tests in its own virtualenv (no keystone there)"
+"$TOP/.venv-client/bin/python" -m pytest -p no:cacheprovider -q \
+    client/keystone_ng_client/tests/unit
 
 step "unit and functional tests (SQLite, PostgreSQL, MariaDB)"
 ensure_databases

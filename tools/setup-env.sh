@@ -22,6 +22,7 @@ VENV=${NG_VENV:-$TOP/.venv}
 TEMPEST_VENV=${NG_TEMPEST_VENV:-$TOP/.venv-tempest}
 RALLY_VENV=${NG_RALLY_VENV:-$TOP/.venv-rally}
 FUZZ_VENV=${NG_FUZZ_VENV:-$TOP/.venv-fuzz}
+CLIENT_VENV=${NG_CLIENT_VENV:-$TOP/.venv-client}
 cd "$TOP"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -172,6 +173,30 @@ if [ -n "$WITH_TEST" ]; then
         "$FUZZ_VENV/bin/schemathesis" --version >/dev/null ||
             { log "schemathesis install failed"; exit 1; }
         echo "$fsum" > "$fstamp"
+    fi
+fi
+# 9. The client distribution (client/) in a clean virtualenv of its own,
+# with the openstack CLI from PyPI and no keystone: what a laptop, a CI
+# runner or a pod has. The functional tests run its `openstack`.
+if [ -n "$WITH_TEST" ]; then
+    cstamp="$CLIENT_VENV/.ng.sha"
+    csum=$(cat client/setup.cfg client/requirements.txt \
+        client/test-requirements.txt | sha256sum | cut -d' ' -f1)
+    if [ ! -f "$cstamp" ] || [ "$(cat "$cstamp")" != "$csum" ]; then
+        log "creating $CLIENT_VENV"
+        [ -x "$CLIENT_VENV/bin/python" ] || "$PY" -m venv "$CLIENT_VENV"
+        pip_q "$CLIENT_VENV/bin/pip" install -q --upgrade pip
+        pip_q "$CLIENT_VENV/bin/pip" install -q -e ./client \
+            -r client/test-requirements.txt
+        if "$CLIENT_VENV/bin/python" -c 'import keystone' 2>/dev/null; then
+            log "the client venv must not hold keystone"
+            exit 1
+        fi
+        echo "$csum" > "$cstamp"
+    fi
+    # The docs build (in $VENV) reads the commands' entry points.
+    if ! "$VENV/bin/python" -c 'import keystone_ng_client' 2>/dev/null; then
+        pip_q "$PIP" install -q -e ./client
     fi
 fi
 log "environment ready: $VENV"

@@ -16,6 +16,9 @@ extensions = [
     'openstackdocstheme',
     'oslo_config.sphinxext',
     'oslo_policy.sphinxext',
+    # The openstack commands' reference, from keystone-ng-client's entry
+    # points (as OSC plugins document theirs).
+    'cliff.sphinxext',
 ]
 
 openstackdocs_repo_name = 'openstack/keystone-ng-plugin'

@@ -16,7 +16,9 @@ Used as $BROWSER: python -m keystone_ng_plugin_tests.functional
 keystoneauth's listener only accepts connections once it returns, so it
 starts the real browser in the background and exits at once. The browser
 opens keystone's WebSSO URL, signs in at the test OpenID provider as
-alice, and lets keystone's form post the token to the CLI's listener.
+alice, and lets keystone's form post the token to the CLI's listener (or,
+with $NG_BROWSER_DONE_URL, follows the provider's redirect to that URL:
+the v4oidc plugin's listener).
 """
 
 import os
@@ -24,6 +26,10 @@ import subprocess
 import sys
 
 CHILD = 'NG_WEBSSO_BROWSER_CHILD'
+# Where the browser's journey ends (a glob): keystoneauth's v3websso
+# listener, or another CLI's redirect listener (v4oidc).
+DONE = 'NG_BROWSER_DONE_URL'
+WEBSSO_DONE = 'http://localhost:*/auth/websso/**'
 
 
 def _browse(url):
@@ -40,7 +46,7 @@ def _browse(url):
             page.fill('input[name=username]', 'alice')
             page.fill('input[name=password]', 'alice-pass')
             page.click('#login')
-            page.wait_for_url('http://localhost:*/auth/websso/**',
+            page.wait_for_url(os.environ.get(DONE, WEBSSO_DONE),
                               timeout=60000)
             page.wait_for_timeout(1000)
         finally:
