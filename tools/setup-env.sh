@@ -177,17 +177,22 @@ if [ -n "$WITH_TEST" ]; then
 fi
 # 9. The client distribution (client/) in a clean virtualenv of its own,
 # with the openstack CLI from PyPI and no keystone: what a laptop, a CI
-# runner or a pod has. The functional tests run its `openstack`.
+# runner or a pod has. It is installed as a user installs it (a built
+# wheel, not a link to the tree), again whenever a file of client/ changed.
+# The functional tests run its `openstack`.
 if [ -n "$WITH_TEST" ]; then
     cstamp="$CLIENT_VENV/.ng.sha"
-    csum=$(cat client/setup.cfg client/requirements.txt \
-        client/test-requirements.txt | sha256sum | cut -d' ' -f1)
+    csum=$(find client -type f \( -name '*.py' -o -name '*.cfg' \
+        -o -name '*.txt' -o -name '*.rst' \) -not -path '*.egg-info/*' \
+        -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
     if [ ! -f "$cstamp" ] || [ "$(cat "$cstamp")" != "$csum" ]; then
-        log "creating $CLIENT_VENV"
+        log "installing client/ into $CLIENT_VENV"
         [ -x "$CLIENT_VENV/bin/python" ] || "$PY" -m venv "$CLIENT_VENV"
         pip_q "$CLIENT_VENV/bin/pip" install -q --upgrade pip
-        pip_q "$CLIENT_VENV/bin/pip" install -q -e ./client \
+        pip_q "$CLIENT_VENV/bin/pip" install -q ./client \
             -r client/test-requirements.txt
+        pip_q "$CLIENT_VENV/bin/pip" install -q --force-reinstall --no-deps \
+            ./client
         if "$CLIENT_VENV/bin/python" -c 'import keystone' 2>/dev/null; then
             log "the client venv must not hold keystone"
             exit 1

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
 import urllib.parse
 import uuid
 
@@ -38,7 +39,7 @@ import pytest
 import requests
 
 from keystone_ng_plugin_tests.functional import conftest
-from keystone_ng_plugin_tests.functional import test_oidc_login
+from keystone_ng_plugin_tests.functional import databases
 from keystone_ng_plugin_tests import jwtissuer
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -254,21 +255,30 @@ def test_every_management_command(keystone, tmp_path):
                                               'list'))
 
 
-def _reauth(cli, revoke, extra_env=None, **options):
-    """keystoneauth with a plugin in the client venv: a token, then (once
-    ``revoke`` has made keystone refuse it, as it refuses an expired one)
-    an authenticated call, which keystoneauth answers by logging in again.
-    Returns the two tokens."""
+def _reauth(cli, between=None, expire=False, **options):
+    """keystoneauth with a plugin in the client venv: a token, then an
+    authenticated call once keystone no longer takes that token, which
+    keystoneauth answers by logging in again with the plugin.
+    ``between(token)`` runs in the meantime (a revocation: keystone
+    answers 401 and keystoneauth retries after a new login); with
+    ``expire`` the call waits until the token has expired (keystoneauth
+    sees it expire and logs in first). Returns the two tokens."""
     script = textwrap.dedent('''
-        import json, sys
+        import datetime, json, sys, time
         from keystoneauth1 import loading, session
         options = json.loads(sys.argv[1])
         name = options.pop('auth_type')
         auth = loading.get_plugin_loader(name).load_from_options(**options)
         s = session.Session(auth=auth)
         first = s.get_token()
+        expires = auth.get_access(s).expires
         print(json.dumps({'first': first}), flush=True)
-        sys.stdin.readline()
+        if sys.stdin.readline().strip() == 'expire':
+            now = datetime.datetime.now(datetime.timezone.utc)
+            wait = (expires - now).total_seconds()
+            if wait > 60:
+                sys.exit('the token lives %d s more: too long to wait' % wait)
+            time.sleep(max(0, wait) + 1)
         r = s.get(options['auth_url'] + '/auth/projects')
         print(json.dumps({'second': s.get_token(),
                           'status': r.status_code}), flush=True)
@@ -277,12 +287,13 @@ def _reauth(cli, revoke, extra_env=None, **options):
     proc = subprocess.Popen(
         [PYTHON, '-c', script, json.dumps(options)], text=True,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env=dict(cli.env, **(extra_env or {})))
+        stderr=subprocess.PIPE, env=cli.env)
     try:
         first = json.loads(proc.stdout.readline() or '{}').get('first')
         assert first, proc.stderr.read()
-        revoke(first)
-        proc.stdin.write('\n')
+        if between:
+            between(first)
+        proc.stdin.write('expire\n' if expire else 'now\n')
         proc.stdin.flush()
         answer = json.loads(proc.stdout.readline() or '{}')
         assert answer.get('status') == 200, (answer, proc.stderr.read())
@@ -300,13 +311,26 @@ def _revoker(admin):
     return revoke
 
 
-def test_v4passkey_login(keystone, admin, tmp_path):
-    user = admin.create_user()
-    cli = CLI(keystone, tmp_path, username=user['name'],
-              password=user['password'], user_domain_id='default',
-              project_name='admin', project_domain_id='default')
+def _passkey_user(dep, tmp_path):
+    """A member of the admin project, made with the CLI, who registers a
+    passkey on the stand-in key with ``openstack ng passkey create``;
+    returns the user, the user's password CLI and the passkey."""
+    name, password = 'pk-' + uuid.uuid4().hex[:8], uuid.uuid4().hex
+    admin_cli = _admin_cli(dep, tmp_path)
+    user = admin_cli.json('user', 'create', name, '--domain', 'default',
+                          '--password', password)
+    admin_cli.ok('role', 'add', '--user', user['id'], '--project', 'admin',
+                 'member')
+    cli = CLI(dep, tmp_path, username=name, password=password,
+              user_domain_id='default', project_name='admin',
+              project_domain_id='default')
     passkey = cli.json('ng', 'passkey', 'create', '--description',
                        'soft key', '--fido2-device', SOFTCTAP)
+    return user, cli, passkey
+
+
+def test_v4passkey_login(keystone, admin, tmp_path):
+    user, cli, passkey = _passkey_user(keystone, tmp_path)
     assert passkey['aaguid'] == str(uuid.UUID(bytes=b'ng-softctap-test'))
     assert passkey['user_id'] == user['id'] and passkey['user_verified']
     assert [p['id'] for p in cli.json('ng', 'passkey', 'list')] == [
@@ -339,8 +363,8 @@ def test_v4passkey_login(keystone, admin, tmp_path):
                         'admin', '--os-project-domain-id', 'default')
     assert 'admin' in {p['Name'] for p in projects}
 
-    first, second = _reauth(key, _revoker(admin), auth_type='v4passkey',
-                            user_id=user['id'], fido2_device=SOFTCTAP)
+    _reauth(key, _revoker(admin), auth_type='v4passkey',
+            user_id=user['id'], fido2_device=SOFTCTAP)
 
     error = key.fails('token', 'issue', '--os-user-id', user['id'],
                       '--os-fido2-device', 'usb')
@@ -391,8 +415,11 @@ def _github(issuer):
         server.server_close()
 
 
-def test_v4jwt_login(keystone, admin, tmp_path):
-    cli = _admin_cli(keystone, tmp_path)
+def _jwt_workload(dep, tmp_path):
+    """A service account, its restriction, a v4 identity provider that
+    trusts a test issuer's key and a jwt mapping to the account, all made
+    with the CLI; and a file holding a JWT of that issuer."""
+    cli = _admin_cli(dep, tmp_path)
     suffix = uuid.uuid4().hex[:8]
     account = cli.json('ng', 'service', 'account', 'create',
                        'deployer-' + suffix, '--domain', 'default')
@@ -414,8 +441,19 @@ def test_v4jwt_login(keystone, admin, tmp_path):
              account['id'], '--token-restriction', restriction['id'])
     jwt_file = tmp_path / 'token'
     jwt_file.write_text(issuer.sign(issuer.claims(subject='repo:deploy')))
+    return types.SimpleNamespace(cli=cli, account=account, idp=idp,
+                                 issuer=issuer, jwt_file=jwt_file)
+
+
+def test_v4jwt_login(keystone, admin, tmp_path):
+    workload = _jwt_workload(keystone, tmp_path)
+    cli, account, idp, issuer, jwt_file = (
+        workload.cli, workload.account, workload.idp, workload.issuer,
+        workload.jwt_file)
+    # What the environment holds for a password login is no error.
     job = CLI(keystone, tmp_path, auth_type='v4jwt',
-              identity_provider=idp['id'], mapping_name='deploy')
+              identity_provider=idp['id'], mapping_name='deploy',
+              user_domain_id='default', password='not this login\'s')
 
     from_file = job.json('token', 'issue', '--os-jwt-file', str(jwt_file))
     assert from_file['user_id'] == account['id'] and from_file['project_id']
@@ -466,27 +504,116 @@ def test_v4jwt_login(keystone, admin, tmp_path):
     cli.ok('ng', 'service', 'account', 'delete', account['id'])
 
 
+def _oidc_idp(dep, tmp_path, provider):
+    """A v4 identity provider for the test OpenID provider (in a domain
+    of its own) and its default oidc mapping, made with the CLI."""
+    cli = _admin_cli(dep, tmp_path)
+    suffix = uuid.uuid4().hex[:8]
+    domain = cli.json('domain', 'create', 'fed-' + suffix)
+    idp = cli.json(
+        'ng', 'identity', 'provider', 'create', 'peer-' + suffix,
+        '--domain', domain['id'], '--discovery-url', provider.discovery_url,
+        '--client-id', 'keystone', '--client-secret', 'keystone-secret',
+        '--bound-issuer', provider.issuer, '--oidc-scope', 'openid',
+        '--oidc-scope', 'profile', '--redirect-uri',
+        conftest.OIDC_REDIRECT_URI, '--default-mapping', 'default')
+    cli.json('ng', 'mapping', 'create', 'default', '--identity-provider',
+             idp['id'], '--user-id-claim', 'sub', '--user-name-claim',
+             'preferred_username')
+    return idp
+
+
+def _browser_cli(dep, tmp_path, idp):
+    """v4oidc with headless Chromium as the system browser ($BROWSER):
+    it signs in at the provider as alice and follows the redirect to the
+    plugin's listener."""
+    cli = CLI(dep, tmp_path, auth_type='v4oidc', identity_provider=idp['id'],
+              redirect_uri=conftest.OIDC_REDIRECT_URI)
+    cli.env.update({
+        'BROWSER': '%s -m keystone_ng_plugin_tests.functional.'
+                   'websso_browser %%s' % sys.executable,
+        'NG_BROWSER_DONE_URL': conftest.OIDC_REDIRECT_URI + '**',
+        'PYTHONPATH': TOP})
+    return cli
+
+
 def test_v4oidc_login_in_a_browser(keystone, admin, oidc_provider,
                                    tmp_path):
-    with test_oidc_login._idp(admin, oidc_provider) as idp:
-        browser = '%s -m keystone_ng_plugin_tests.functional.' \
-            'websso_browser %%s' % sys.executable
-        env = {'BROWSER': browser,
-               'NG_BROWSER_DONE_URL': conftest.OIDC_REDIRECT_URI + '**',
-               'PYTHONPATH': TOP}
-        cli = CLI(keystone, tmp_path, auth_type='v4oidc',
-                  identity_provider=idp['id'],
-                  redirect_uri=conftest.OIDC_REDIRECT_URI)
-        cli.env.update(env)
-        token = cli.json('token', 'issue', timeout=240)
-        user = admin.get('/users/%s' % token['user_id']).json()['user']
-        assert user['name'] == 'alice'
-        _reauth(cli, _revoker(admin), auth_type='v4oidc',
-                identity_provider=idp['id'],
-                redirect_uri=conftest.OIDC_REDIRECT_URI)
-        error = cli.fails('token', 'issue', '--os-redirect-uri',
-                          'http://example.com:8790/callback')
-        assert 'loopback' in error, error
+    idp = _oidc_idp(keystone, tmp_path, oidc_provider)
+    cli = _browser_cli(keystone, tmp_path, idp)
+    token = cli.json('token', 'issue', timeout=240)
+    user = admin.get('/users/%s' % token['user_id']).json()['user']
+    assert user['name'] == 'alice' and user['domain_id'] == idp['domain_id']
+    # With a role on a project, a scoped login.
+    admin_cli = _admin_cli(keystone, tmp_path)
+    admin_cli.ok('role', 'add', '--user', token['user_id'], '--project',
+                 'admin', 'member')
+    scoped = cli.json('token', 'issue', '--os-project-name', 'admin',
+                      '--os-project-domain-id', 'default', timeout=240)
+    assert scoped['project_id'] == admin.project_id
+    _reauth(cli, _revoker(admin), auth_type='v4oidc',
+            identity_provider=idp['id'],
+            redirect_uri=conftest.OIDC_REDIRECT_URI)
+    error = cli.fails('token', 'issue', '--os-redirect-uri',
+                      'http://example.com:8790/callback')
+    assert 'loopback' in error, error
+    admin_cli.ok('ng', 'identity', 'provider', 'delete', idp['id'])
+
+
+@pytest.fixture(scope='module', params=databases.BACKENDS)
+def short_lived(request):
+    """A deployment whose tokens live 10 seconds."""
+    with conftest.fresh_deployment(request.param, request.session,
+                                   token={'expiration': '10'}) as dep:
+        yield dep
+
+
+def test_each_plugin_logs_in_again_after_expiry(short_lived, oidc_provider,
+                                                tmp_path):
+    """A token of each plugin really expires (keystone refuses it), and
+    the next call of the same keystoneauth session works: the plugin
+    logged in again (a new assertion of the key, the JWT file read again,
+    a new browser login)."""
+    dep = short_lived
+    admin = conftest.Admin(dep)
+
+    def expired(token):
+        admin.token = conftest.password_token(dep)
+        r = admin.get('/auth/tokens', headers={'X-Subject-Token': token})
+        assert r.status_code == 404, r.text
+
+    user, _, _ = _passkey_user(dep, tmp_path)
+    key = CLI(dep, tmp_path, auth_type='v4passkey', fido2_device=SOFTCTAP)
+    first, _ = _reauth(key, expire=True, auth_type='v4passkey',
+                       user_id=user['id'], fido2_device=SOFTCTAP)
+    expired(first)
+
+    # A person's JWT (a shadow user; a service account's token would live
+    # [service_account] max_token_ttl). The first JWT expires with the
+    # token: only the rotated file's JWT can log in again.
+    workload = _jwt_workload(dep, tmp_path)
+    issuer, jwt_file = workload.issuer, workload.jwt_file
+    workload.cli.json('ng', 'mapping', 'create', 'person',
+                      '--identity-provider', workload.idp['id'], '--type',
+                      'jwt', '--user-id-claim', 'sub', '--user-name-claim',
+                      'sub', '--bound-audience', 'keystone')
+    jwt_file.write_text(issuer.sign(issuer.claims(subject='repo:deploy',
+                                                  lifetime=8)))
+
+    def rotate(token):
+        jwt_file.write_text(issuer.sign(issuer.claims(
+            subject='repo:deploy', jti='rotated')))
+    first, _ = _reauth(CLI(dep, tmp_path), rotate, expire=True,
+                       auth_type='v4jwt',
+                       identity_provider=workload.idp['id'],
+                       mapping_name='person', jwt_file=str(jwt_file))
+    expired(first)
+
+    idp = _oidc_idp(dep, tmp_path, oidc_provider)
+    first, _ = _reauth(_browser_cli(dep, tmp_path, idp), expire=True,
+                       auth_type='v4oidc', identity_provider=idp['id'],
+                       redirect_uri=conftest.OIDC_REDIRECT_URI)
+    expired(first)
 
 
 def test_the_origin_keystone_offers_is_checked(keystone, admin, tmp_path):

@@ -41,6 +41,8 @@ def claims(jwt: str, source: str) -> dict:
     """The payload of jwt, unverified (keystone verifies): only to
     tell an expired or broken JWT before sending it."""
     try:
+        if jwt.count('.') != 2:
+            raise ValueError('not three dot-separated parts')
         payload = jwt.split('.')[1]
         data = json.loads(base64.urlsafe_b64decode(
             payload + '=' * (-len(payload) % 4)))

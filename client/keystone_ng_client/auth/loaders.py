@@ -26,6 +26,14 @@ class _V4Loader(identity.BaseV3Loader):
     def get_options(self):
         return [o for o in super().get_options() if o.dest != 'trust_id']
 
+    def load_from_options(self, **kwargs):
+        """Only this plugin's options: the openstack CLI also passes what
+        the environment holds for other logins (OS_USER_DOMAIN_ID and
+        OS_PASSWORD of a password login, say), which are not errors."""
+        known = {o.dest for o in self.get_options()}
+        return super().load_from_options(
+            **{k: v for k, v in kwargs.items() if k in known})
+
 
 class V4Passkey(_V4Loader):
     """A passkey on a FIDO2 security key (USB; PIN and touch asked on the
@@ -51,11 +59,8 @@ class V4Passkey(_V4Loader):
         ]
 
 
-class V4Jwt(_V4Loader):
-    """A JWT of the platform (Kubernetes, GitHub Actions, GitLab CI...)
-    exchanged at a v4 identity provider."""
-
-    plugin_class = jwt.Jwt
+class _FederationLoader(_V4Loader):
+    """A login at a v4 identity provider, through one of its mappings."""
 
     def get_options(self):
         return super().get_options() + [
@@ -63,6 +68,17 @@ class V4Jwt(_V4Loader):
                         help='v4 identity provider ID'),
             loading.Opt('mapping-name',
                         help="Mapping (default: the provider's default)"),
+        ]
+
+
+class V4Jwt(_FederationLoader):
+    """A JWT of the platform (Kubernetes, GitHub Actions, GitLab CI...)
+    exchanged at a v4 identity provider."""
+
+    plugin_class = jwt.Jwt
+
+    def get_options(self):
+        return super().get_options() + [
             loading.Opt('jwt-file', help='File holding the JWT, read again '
                                          'at every login'),
             loading.Opt('jwt-env', help='Environment variable holding the '
@@ -73,17 +89,13 @@ class V4Jwt(_V4Loader):
         ]
 
 
-class V4Oidc(_V4Loader):
+class V4Oidc(_FederationLoader):
     """keystone's OpenID Connect login in the system browser."""
 
     plugin_class = oidc.Oidc
 
     def get_options(self):
         return super().get_options() + [
-            loading.Opt('identity-provider', required=True,
-                        help='v4 identity provider ID'),
-            loading.Opt('mapping-name',
-                        help="Mapping (default: the provider's default)"),
             loading.Opt('redirect-uri', default=oidc.DEFAULT_REDIRECT_URI,
                         help='Loopback redirect URI to listen on'),
             loading.Opt('login-timeout', type=int, default=300,

@@ -233,6 +233,19 @@ def crud(resource, singular, plural_word):
     """Create, List, Show, Set and Delete commands of resource."""
     title = resource.title
     metavar = '<%s>' % title.replace(' ', '-')
+    dest = title.replace(' ', '_')
+
+    class _One(command.ShowOne):
+        """One item, named by its name or ID."""
+        verb = 'show'
+
+        def get_parser(self, prog_name):
+            parser = super().get_parser(prog_name)
+            resource.add_base(parser)
+            parser.add_argument(dest, metavar=metavar,
+                                help='%s to %s (name or ID)'
+                                % (title.capitalize(), self.verb))
+            return parser
 
     class Create(command.ShowOne):
         __doc__ = 'Create %s' % singular
@@ -282,32 +295,20 @@ def crud(resource, singular, plural_word):
                        else resource.list_columns)
             return columns, [formatted(item, columns) for item in items]
 
-    class Show(command.ShowOne):
+    class Show(_One):
         __doc__ = 'Show %s' % singular
-
-        def get_parser(self, prog_name):
-            parser = super().get_parser(prog_name)
-            resource.add_base(parser)
-            parser.add_argument(title.replace(' ', '_'), metavar=metavar,
-                                help='%s to show (name or ID)'
-                                % title.capitalize())
-            return parser
 
         def take_action(self, parsed_args):
             client = client_of(self.app)
             return resource.shown(resource.find(
-                client, parsed_args,
-                getattr(parsed_args, title.replace(' ', '_'))))
+                client, parsed_args, getattr(parsed_args, dest)))
 
-    class Set(command.ShowOne):
+    class Set(_One):
         __doc__ = 'Change %s' % singular
+        verb = 'change'
 
         def get_parser(self, prog_name):
             parser = super().get_parser(prog_name)
-            resource.add_base(parser)
-            parser.add_argument(title.replace(' ', '_'), metavar=metavar,
-                                help='%s to change (name or ID)'
-                                % title.capitalize())
             for field in resource.fields:
                 if field.update:
                     field.add_to(parser, create=False)
@@ -315,9 +316,8 @@ def crud(resource, singular, plural_word):
 
         def take_action(self, parsed_args):
             client = client_of(self.app)
-            path = resource.item_path(
-                client, parsed_args,
-                getattr(parsed_args, title.replace(' ', '_')))
+            path = resource.item_path(client, parsed_args,
+                                      getattr(parsed_args, dest))
             body = body_of(resource.fields, client, parsed_args, False)
             if not body:
                 raise exceptions.CommandError('Nothing to change: give '

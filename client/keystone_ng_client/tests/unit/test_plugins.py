@@ -54,9 +54,11 @@ def test_plugins_load_from_options_without_a_trust():
     for loader in names.values():
         assert 'trust_id' not in [o.dest for o in loader.get_options()]
         assert 'project_name' in [o.dest for o in loader.get_options()]
+    # What the environment holds for other logins is no error.
     auth = names['v4jwt'].load_from_options(
         auth_url='http://h/v3', identity_provider='ci', jwt_file='/x',
-        project_name='p', project_domain_id='default')
+        project_name='p', project_domain_id='default',
+        user_domain_id='default', password='for another login')
     assert auth.scope == {'project': {'name': 'p',
                                       'domain': {'id': 'default'}}}
 
