@@ -12,6 +12,9 @@ KEYSTONE_DEFAULT_AUTH_METHODS="external,password,token,oauth1,mapped,application
 
 function install_keystone_ng {
     setup_develop "$KEYSTONE_NG_DIR"
+    # keystone-ng-client: the v4 keystoneauth plugins and the
+    # `openstack ng` commands for the devstack user's CLI.
+    setup_develop "$KEYSTONE_NG_DIR/client"
 }
 
 # _append_csv LIST ITEM... - LIST with each ITEM appended unless present
