@@ -130,6 +130,10 @@ def _client(device, origin):
 
 
 def _refused(exc) -> errors.LoginError:
+    if isinstance(exc, fido2_client.PinRequiredError):
+        return errors.LoginError(
+            'the security key needs its PIN: run the command in a terminal '
+            'to be asked for it')
     return errors.LoginError('the security key refused: %s' % (
         getattr(exc, 'cause', None) or exc))
 

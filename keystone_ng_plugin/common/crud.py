@@ -92,8 +92,9 @@ def crud_resources(kind: Kind):
             created = kind.manager().create(ref)
             return {kind.member: kind.view(created)}, http.client.CREATED
 
-        @ng_api.operation(summary='List %ss' % kind.title, tags=tags,
-                          description=kind.list_doc)
+        # 'an identity provider' -> 'List identity providers'
+        @ng_api.operation(summary='List %ss' % kind.title.split(' ', 1)[1],
+                          tags=tags, description=kind.list_doc)
         @validation.request_query_schema(kind.schemas['query'])
         @validation.response_body_schema(kind.schemas['many'])
         def get(self):

@@ -193,3 +193,26 @@ def test_loopback_listener_only_and_state_checked():
     with pytest.raises(errors.LoginError, match='state mismatch'):
         plugin._wait(listener, 's1')
     listener.server_close()
+
+
+def test_every_command_builds_its_parser():
+    """Each `openstack ng` entry point loads, has a help line, and parses
+    its own --help-free minimum (what the reference and the CLI show)."""
+    from importlib import metadata
+    from unittest import mock
+    commands = [ep for ep in metadata.entry_points(
+        group='openstack.identity_ng.v1')]
+    assert len(commands) == 33
+    for ep in commands:
+        assert ep.name.startswith('ng_')
+        cls = ep.load()
+        assert (cls.__doc__ or '').strip(), ep.name
+        parser = cls(mock.Mock(), None).get_parser(
+            'openstack ' + ep.name.replace('_', ' '))
+        assert parser.format_help()
+
+
+def test_a_pin_is_asked_for_only_on_a_terminal():
+    from fido2 import client as fido2_client
+    error = authenticator._refused(fido2_client.PinRequiredError())
+    assert 'needs its PIN' in str(error)
