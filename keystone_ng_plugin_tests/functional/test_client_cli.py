@@ -243,6 +243,9 @@ def test_every_management_command(keystone, tmp_path):
     assert '(HTTP 400)' in error, error
     error = cli.fails('ng', 'service', 'account', 'show', 'nobody-here')
     assert "No service account with a name or ID of 'nobody-here'" in error
+    # A name is one path segment, never a way to another URL.
+    error = cli.fails('ng', 'service', 'account', 'show', '../../v3/users')
+    assert "name or ID of '../../v3/users' exists" in error, error
 
     # Deletes, each checked.
     cli.ok('ng', 'mapping', 'delete', mapping['id'])

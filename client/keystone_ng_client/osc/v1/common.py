@@ -14,11 +14,17 @@ delete, with OSC's formatters (-f json|yaml|value|table, -c, --long) and
 OSC's wording for what is not found."""
 
 import json
+import urllib.parse
 
 from keystoneauth1 import exceptions as ks_exceptions
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 from osc_lib import exceptions
+
+
+def seg(value) -> str:
+    """``value`` as one path segment (a name with / or ? stays a name)."""
+    return urllib.parse.quote(str(value), safe='')
 
 
 def client_of(app):
@@ -135,8 +141,8 @@ def show(item, columns=None):
 # Name or ID lookups on keystone's v3 API.
 def _v3_find(client, collection, member, value, **filters):
     try:
-        return client.session.get(
-            '%s/v3/%s/%s' % (client.root, collection, value)).json()[member]
+        url = '%s/v3/%s/%s' % (client.root, collection, seg(value))
+        return client.session.get(url).json()[member]
     except ks_exceptions.NotFound:
         pass
     found = client.session.get(
@@ -191,7 +197,7 @@ class Resource:
         self.hidden = hidden
 
     def base(self, client, parsed_args):
-        values = {f.key: f.value(client, parsed_args)
+        values = {f.key: seg(f.value(client, parsed_args))
                   for f in self.base_fields}
         return self.path % values if values else self.path
 
@@ -202,7 +208,7 @@ class Resource:
     def find(self, client, parsed_args, value):
         base = self.base(client, parsed_args)
         try:
-            return client.get('%s/%s' % (base, value))[self.member]
+            return client.get('%s/%s' % (base, seg(value)))[self.member]
         except ks_exceptions.NotFound:
             if not self.by_name:
                 raise exceptions.CommandError(
@@ -222,7 +228,7 @@ class Resource:
     def item_path(self, client, parsed_args, value):
         item = self.find(client, parsed_args, value)
         return '%s/%s' % (self.base(client, parsed_args),
-                          item[self.id_key])
+                          seg(item[self.id_key]))
 
     def shown(self, item):
         return show({k: v for k, v in item.items()

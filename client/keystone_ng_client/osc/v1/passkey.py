@@ -34,7 +34,7 @@ def _base(client, parsed_args):
     user = (common.user_id(client, parsed_args.user,
                            parsed_args.user_domain)
             if parsed_args.user else common.current_user_id(client))
-    return '/users/%s/passkeys' % user
+    return '/users/%s/passkeys' % common.seg(user)
 
 
 class CreatePasskey(command.ShowOne):
@@ -104,7 +104,7 @@ class _One(command.ShowOne):
     def path(self, parsed_args):
         client = common.client_of(self.app)
         return client, '%s/%s' % (_base(client, parsed_args),
-                                  parsed_args.passkey)
+                                  common.seg(parsed_args.passkey))
 
 
 class ShowPasskey(_One):
@@ -145,4 +145,4 @@ class DeletePasskey(command.Command):
         client = common.client_of(self.app)
         base = _base(client, parsed_args)
         for passkey in parsed_args.passkeys:
-            client.delete('%s/%s' % (base, passkey))
+            client.delete('%s/%s' % (base, common.seg(passkey)))

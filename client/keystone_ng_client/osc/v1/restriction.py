@@ -24,7 +24,8 @@ def _roles(client, values):
     roles = []
     for value in values:
         try:
-            client.session.get('%s/v3/roles/%s' % (client.root, value))
+            client.session.get('%s/v3/roles/%s' % (client.root,
+                                                   common.seg(value)))
             roles.append({'id': value})
         except ks_exceptions.HttpError:
             roles.append({'name': value})
@@ -78,4 +79,5 @@ class IssueRestrictedToken(command.ShowOne):
     def take_action(self, parsed_args):
         client = common.client_of(self.app)
         return common.token_shown(client.post(
-            '/tokens/restrictions/%s/tokens' % parsed_args.restriction))
+            '/tokens/restrictions/%s/tokens'
+            % common.seg(parsed_args.restriction)))

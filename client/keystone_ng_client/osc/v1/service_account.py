@@ -68,5 +68,5 @@ class IssueServiceAccountToken(command.ShowOne):
                                                    parsed_args.project)
         if parsed_args.ttl:
             body['ttl'] = parsed_args.ttl
-        return common.token_shown(client.post(
-            '/service_accounts/%s/tokens' % account['id'], {'token': body}))
+        path = '/service_accounts/%s/tokens' % common.seg(account['id'])
+        return common.token_shown(client.post(path, {'token': body}))

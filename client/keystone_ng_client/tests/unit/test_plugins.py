@@ -212,6 +212,11 @@ def test_every_command_builds_its_parser():
         assert parser.format_help()
 
 
+def test_a_name_is_one_path_segment():
+    from keystone_ng_client.osc.v1 import common
+    assert common.seg('../v3/users?x=1#y') == '..%2Fv3%2Fusers%3Fx%3D1%23y'
+
+
 def test_a_pin_is_asked_for_only_on_a_terminal():
     from fido2 import client as fido2_client
     error = authenticator._refused(fido2_client.PinRequiredError())
