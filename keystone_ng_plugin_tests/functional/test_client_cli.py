@@ -74,6 +74,19 @@ class CLI:
                         NG_SOFTCTAP_FILE=str(tmp_path / 'softctap.json'))
         self.env.update({'OS_' + k.upper(): v for k, v in auth.items()})
 
+    def cloud(self, tmp_path, auth_type, **auth) -> 'CLI':
+        """The same login from a clouds.yaml (OS_CLOUD) instead of OS_*
+        variables: auth_type and auth options as a user writes them."""
+        path = tmp_path / ('clouds-%s.yaml' % uuid.uuid4().hex[:8])
+        path.write_text(json.dumps({'clouds': {'ng': {
+            'auth_type': auth_type, 'identity_api_version': '3',
+            'auth': dict(auth_url=self.auth_url, **auth)}}}))
+        other = CLI(self.dep, tmp_path)
+        other.env = {k: v for k, v in self.env.items()
+                     if not k.startswith('OS_')}
+        other.env.update(OS_CLIENT_CONFIG_FILE=str(path), OS_CLOUD='ng')
+        return other
+
     def run(self, *args, env=None, timeout=180):
         return subprocess.run(
             [OPENSTACK, *args], capture_output=True, text=True,
@@ -360,6 +373,13 @@ def test_v4passkey_login(keystone, admin, tmp_path):
     assert 'project_id' not in by_name
     usernameless = key.json('token', 'issue')
     assert usernameless['user_id'] == user['id']
+    from_clouds_yaml = key.cloud(
+        tmp_path, 'v4passkey', username=user['name'],
+        user_domain_name='Default', project_name='admin',
+        project_domain_name='Default', fido2_device=SOFTCTAP).json(
+            'token', 'issue')
+    assert from_clouds_yaml['user_id'] == user['id']
+    assert from_clouds_yaml['project_id'] == by_id['project_id']
     # The catalog and scope work as with a password login.
     projects = key.json('project', 'list', '--my-projects',
                         '--os-user-id', user['id'], '--os-project-name',
@@ -463,6 +483,10 @@ def test_v4jwt_login(keystone, admin, tmp_path):
     from_env = job.json('token', 'issue', '--os-jwt-env', 'CI_JOB_JWT',
                         env={'CI_JOB_JWT': jwt_file.read_text()})
     assert from_env['user_id'] == account['id']
+    from_clouds_yaml = job.cloud(
+        tmp_path, 'v4jwt', identity_provider=idp['id'],
+        mapping_name='deploy', jwt_file=str(jwt_file)).json('token', 'issue')
+    assert from_clouds_yaml['user_id'] == account['id']
     with _github(issuer) as github:
         url = 'http://127.0.0.1:%d/token?api-version=2.0' % (
             github.server_port)
@@ -554,6 +578,15 @@ def test_v4oidc_login_in_a_browser(keystone, admin, oidc_provider,
     scoped = cli.json('token', 'issue', '--os-project-name', 'admin',
                       '--os-project-domain-id', 'default', timeout=240)
     assert scoped['project_id'] == admin.project_id
+    from_clouds_yaml = cli.cloud(
+        tmp_path, 'v4oidc', identity_provider=idp['id'],
+        redirect_uri=conftest.OIDC_REDIRECT_URI, project_name='admin',
+        project_domain_name='Default')
+    from_clouds_yaml.env.update({k: v for k, v in cli.env.items()
+                                 if k in ('BROWSER', 'NG_BROWSER_DONE_URL',
+                                          'PYTHONPATH')})
+    assert from_clouds_yaml.json('token', 'issue', timeout=240)[
+        'project_id'] == admin.project_id
     _reauth(cli, _revoker(admin), auth_type='v4oidc',
             identity_provider=idp['id'],
             redirect_uri=conftest.OIDC_REDIRECT_URI)
