@@ -193,6 +193,7 @@ if [ -n "$WITH_TEST" ]; then
             -r client/test-requirements.txt
         pip_q "$CLIENT_VENV/bin/pip" install -q --force-reinstall --no-deps \
             ./client
+        rm -rf client/build  # setuptools' in-tree build directory
         if "$CLIENT_VENV/bin/python" -c 'import keystone' 2>/dev/null; then
             log "the client venv must not hold keystone"
             exit 1

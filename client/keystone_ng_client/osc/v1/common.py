@@ -47,7 +47,8 @@ def _text_of_file(path):
 
 
 class Field:
-    """One body field and its option.
+    """One body field and its option (``default``: sent on create when
+    the option is not given).
 
     kind: str, int, list (repeatable), json, files (repeatable, each file's
     text), bool (a --x / --no-x pair, or the two flags given in flags).
@@ -55,7 +56,7 @@ class Field:
 
     def __init__(self, key, flag=None, kind='str', help='',
                  required=False, positional=False, flags=None,
-                 metavar=None, resolve=None, update=True):
+                 metavar=None, resolve=None, update=True, default=None):
         self.key = key
         self.flag = flag or '--' + key.replace('_', '-')
         self.kind = kind
@@ -66,6 +67,7 @@ class Field:
         self.metavar = metavar or '<%s>' % self.flag[2:]
         self.resolve = resolve
         self.update = update
+        self.default = default
 
     def add_to(self, parser, create):
         if self.positional:
@@ -115,6 +117,8 @@ def body_of(fields, client, parsed_args, create):
         if not create and not field.update:
             continue
         value = field.value(client, parsed_args)
+        if value is None and create:
+            value = field.default
         if value is not None:
             body[field.key] = value
     return body
@@ -235,132 +239,131 @@ class Resource:
                      if k not in self.hidden}, self.columns)
 
 
-def crud(resource, singular, plural_word):
-    """Create, List, Show, Set and Delete commands of resource."""
-    title = resource.title
-    metavar = '<%s>' % title.replace(' ', '-')
-    dest = title.replace(' ', '_')
+class _ResourceCommand:
+    """A command on :attr:`resource` (set by each concrete command)."""
 
-    class _One(command.ShowOne):
-        """One item, named by its name or ID."""
-        verb = 'show'
+    resource: Resource
 
-        def get_parser(self, prog_name):
-            parser = super().get_parser(prog_name)
-            resource.add_base(parser)
-            parser.add_argument(dest, metavar=metavar,
-                                help='%s to %s (name or ID)'
-                                % (title.capitalize(), self.verb))
-            return parser
+    def add_item(self, parser, verb, nargs=None):
+        title = self.resource.title
+        parser.add_argument(
+            'items' if nargs else 'item', nargs=nargs,
+            metavar='<%s>' % title.replace(' ', '-'),
+            help='%s to %s (name or ID)' % (title.capitalize(), verb))
 
-    class Create(command.ShowOne):
-        __doc__ = 'Create %s' % singular
 
-        def get_parser(self, prog_name):
-            parser = super().get_parser(prog_name)
-            resource.add_base(parser)
-            for field in resource.fields:
-                field.add_to(parser, create=True)
-            return parser
+class CreateCommand(_ResourceCommand, command.ShowOne):
 
-        def take_action(self, parsed_args):
-            client = client_of(self.app)
-            body = body_of(resource.fields, client, parsed_args, True)
-            item = client.post(resource.base(client, parsed_args),
-                               {resource.member: body}).json()[
-                resource.member]
-            return resource.shown(item)
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        self.resource.add_base(parser)
+        for field in self.resource.fields:
+            field.add_to(parser, create=True)
+        return parser
 
-    class List(command.Lister):
-        __doc__ = 'List %s' % plural_word
+    def take_action(self, parsed_args):
+        client = client_of(self.app)
+        body = body_of(self.resource.fields, client, parsed_args, True)
+        return self.created(client.post(
+            self.resource.base(client, parsed_args),
+            {self.resource.member: body}).json())
 
-        def get_parser(self, prog_name):
-            parser = super().get_parser(prog_name)
-            resource.add_base(parser)
-            for flag, param, help_text in resource.filters:
-                parser.add_argument(flag, dest=param, metavar='<%s>'
-                                    % flag[2:], help=help_text)
-            parser.add_argument('--long', action='store_true',
-                                default=False,
-                                help='List additional fields in output')
-            return parser
+    def created(self, answer):
+        """What the command shows of keystone's answer."""
+        return self.resource.shown(answer[self.resource.member])
 
-        def take_action(self, parsed_args):
-            client = client_of(self.app)
-            params = {}
-            for flag, param, _ in resource.filters:
-                value = getattr(parsed_args, param)
-                if value is not None:
-                    resolve = {'domain_id': domain_id,
-                               'project_id': project_id}.get(param)
-                    params[param] = (resolve(client, value) if resolve
-                                     else value)
-            items = client.get(resource.base(client, parsed_args),
-                               params=params)[resource.plural]
-            columns = (resource.columns if parsed_args.long
-                       else resource.list_columns)
-            return columns, [formatted(item, columns) for item in items]
 
-    class Show(_One):
-        __doc__ = 'Show %s' % singular
+class ListCommand(_ResourceCommand, command.Lister):
+    #: Filters that take a name or an ID, resolved to the ID.
+    RESOLVE = {'domain_id': domain_id, 'project_id': project_id}
 
-        def take_action(self, parsed_args):
-            client = client_of(self.app)
-            return resource.shown(resource.find(
-                client, parsed_args, getattr(parsed_args, dest)))
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        self.resource.add_base(parser)
+        for flag, param, help_text in self.resource.filters:
+            parser.add_argument(flag, dest=param, metavar='<%s>' % flag[2:],
+                                help=help_text)
+        parser.add_argument('--long', action='store_true', default=False,
+                            help='List additional fields in output')
+        return parser
 
-    class Set(_One):
-        __doc__ = 'Change %s' % singular
-        verb = 'change'
+    def take_action(self, parsed_args):
+        client = client_of(self.app)
+        params = {}
+        for _, param, _ in self.resource.filters:
+            value = getattr(parsed_args, param)
+            if value is not None:
+                resolve = self.RESOLVE.get(param)
+                params[param] = resolve(client, value) if resolve else value
+        items = client.get(self.resource.base(client, parsed_args),
+                           params=params)[self.resource.plural]
+        columns = (self.resource.columns if parsed_args.long
+                   else self.resource.list_columns)
+        return columns, [formatted(item, columns) for item in items]
 
-        def get_parser(self, prog_name):
-            parser = super().get_parser(prog_name)
-            for field in resource.fields:
-                if field.update:
-                    field.add_to(parser, create=False)
-            return parser
 
-        def take_action(self, parsed_args):
-            client = client_of(self.app)
-            path = resource.item_path(client, parsed_args,
-                                      getattr(parsed_args, dest))
-            body = body_of(resource.fields, client, parsed_args, False)
-            if not body:
-                raise exceptions.CommandError('Nothing to change: give '
-                                              'at least one option.')
-            item = client.request(resource.update_method, path, json={
-                resource.member: body}).json()[resource.member]
-            return resource.shown(item)
+class ShowCommand(_ResourceCommand, command.ShowOne):
 
-    class Delete(command.Command):
-        __doc__ = 'Delete %s' % plural_word
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        self.resource.add_base(parser)
+        self.add_item(parser, 'show')
+        return parser
 
-        def get_parser(self, prog_name):
-            parser = super().get_parser(prog_name)
-            resource.add_base(parser)
-            parser.add_argument('items', metavar=metavar, nargs='+',
-                                help='%s(s) to delete (name or ID)'
-                                % title.capitalize())
-            return parser
+    def take_action(self, parsed_args):
+        client = client_of(self.app)
+        return self.resource.shown(self.resource.find(
+            client, parsed_args, parsed_args.item))
 
-        def take_action(self, parsed_args):
-            client = client_of(self.app)
-            failed = 0
-            for value in parsed_args.items:
-                try:
-                    client.delete(resource.item_path(client, parsed_args,
-                                                     value))
-                except (exceptions.CommandError,
-                        ks_exceptions.HttpError) as exc:
-                    failed += 1
-                    self.log.error('Failed to delete %s %s: %s',
-                                   title, value, exc)
-            if failed:
-                raise exceptions.CommandError(
-                    '%d of %d %s failed to delete.' % (
-                        failed, len(parsed_args.items), plural_word))
 
-    return Create, List, Show, Set, Delete
+class SetCommand(_ResourceCommand, command.ShowOne):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        self.resource.add_base(parser)
+        self.add_item(parser, 'change')
+        for field in self.resource.fields:
+            if field.update:
+                field.add_to(parser, create=False)
+        return parser
+
+    def take_action(self, parsed_args):
+        client = client_of(self.app)
+        path = self.resource.item_path(client, parsed_args, parsed_args.item)
+        body = body_of(self.resource.fields, client, parsed_args, False)
+        if not body:
+            raise exceptions.CommandError('Nothing to change: give at '
+                                          'least one option.')
+        item = client.request(self.resource.update_method, path, json={
+            self.resource.member: body}).json()[self.resource.member]
+        return self.resource.shown(item)
+
+
+class DeleteCommand(_ResourceCommand, command.Command):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        self.resource.add_base(parser)
+        self.add_item(parser, 'delete', nargs='+')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = client_of(self.app)
+        title = self.resource.title
+        failed = 0
+        for value in parsed_args.items:
+            try:
+                client.delete(self.resource.item_path(client, parsed_args,
+                                                      value))
+            except (exceptions.CommandError,
+                    ks_exceptions.HttpError) as exc:
+                failed += 1
+                self.log.error('Failed to delete %s %s: %s',
+                               title, value, exc)
+        if failed:
+            raise exceptions.CommandError('%d of %d %ss failed to delete.'
+                                          % (failed, len(parsed_args.items),
+                                             title))
 
 
 def token_shown(resp):

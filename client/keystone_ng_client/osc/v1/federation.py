@@ -111,9 +111,52 @@ MAPPING = common.Resource(
           help='Service account the token is for (ID)'),
     ])
 
-(CreateIdentityProvider, ListIdentityProviders, ShowIdentityProvider,
- SetIdentityProvider, DeleteIdentityProvider) = common.crud(
-    IDENTITY_PROVIDER, 'a v4 identity provider', 'v4 identity providers')
-(CreateMapping, ListMappings, ShowMapping, SetMapping,
- DeleteMapping) = common.crud(MAPPING, 'a v4 federation mapping',
-                              'v4 federation mappings')
+
+class CreateIdentityProvider(common.CreateCommand):
+    """Create a v4 identity provider"""
+    resource = IDENTITY_PROVIDER
+
+
+class ListIdentityProviders(common.ListCommand):
+    """List v4 identity providers"""
+    resource = IDENTITY_PROVIDER
+
+
+class ShowIdentityProvider(common.ShowCommand):
+    """Show a v4 identity provider"""
+    resource = IDENTITY_PROVIDER
+
+
+class SetIdentityProvider(common.SetCommand):
+    """Change a v4 identity provider"""
+    resource = IDENTITY_PROVIDER
+
+
+class DeleteIdentityProvider(common.DeleteCommand):
+    """Delete v4 identity providers"""
+    resource = IDENTITY_PROVIDER
+
+
+class CreateMapping(common.CreateCommand):
+    """Create a v4 federation mapping"""
+    resource = MAPPING
+
+
+class ListMappings(common.ListCommand):
+    """List v4 federation mappings"""
+    resource = MAPPING
+
+
+class ShowMapping(common.ShowCommand):
+    """Show a v4 federation mapping"""
+    resource = MAPPING
+
+
+class SetMapping(common.SetCommand):
+    """Change a v4 federation mapping"""
+    resource = MAPPING
+
+
+class DeleteMapping(common.DeleteCommand):
+    """Delete v4 federation mappings"""
+    resource = MAPPING

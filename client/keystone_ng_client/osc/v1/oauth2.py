@@ -37,7 +37,8 @@ CLIENT = common.Resource(
           update=False, help='Client ID at the provider'),
         F('name', metavar='<name>', help='Name shown on the consent page'),
         F('confidential', kind='bool', flags=('--confidential', '--public'),
-          update=False, help='A confidential client (with a secret)'),
+          update=False, default=True,
+          help='A confidential client (with a secret; the default)'),
         F('enabled', kind='bool', flags=('--enable', '--disable'),
           help='Enable the client'),
         F('grant_types', '--grant-type', kind='list', metavar='<grant>',
@@ -60,26 +61,38 @@ CLIENT = common.Resource(
           help='Restriction of its keystone logins (ID)'),
     ])
 
-_Create, ListClients, ShowClient, SetClient, DeleteClient = common.crud(
-    CLIENT, 'an OAuth2 client', 'OAuth2 clients')
 
-
-class CreateClient(_Create):
+class CreateClient(common.CreateCommand):
     """Create an OAuth2 client (its secret is shown this once)"""
+    resource = CLIENT
 
-    def take_action(self, parsed_args):
-        if parsed_args.confidential is None:
-            parsed_args.confidential = True
-        client = common.client_of(self.app)
-        body = common.body_of(CLIENT.fields, client, parsed_args, True)
-        answer = client.post(CLIENT.base(client, parsed_args),
-                             {CLIENT.member: body}).json()
+    def created(self, answer):
         item = dict(answer[CLIENT.member])
         columns = CLIENT.columns
         if answer.get('client_secret'):
             item['client_secret'] = answer['client_secret']
             columns += ('client_secret',)
         return common.show(item, columns)
+
+
+class ListClients(common.ListCommand):
+    """List OAuth2 clients"""
+    resource = CLIENT
+
+
+class ShowClient(common.ShowCommand):
+    """Show an OAuth2 client"""
+    resource = CLIENT
+
+
+class SetClient(common.SetCommand):
+    """Change an OAuth2 client"""
+    resource = CLIENT
+
+
+class DeleteClient(common.DeleteCommand):
+    """Delete OAuth2 clients"""
+    resource = CLIENT
 
 
 class RotateClientSecret(command.ShowOne):

@@ -62,9 +62,30 @@ RESTRICTION = common.Resource(
         F('description', metavar='<description>', help='Description'),
     ])
 
-(CreateRestriction, ListRestrictions, ShowRestriction, SetRestriction,
- DeleteRestriction) = common.crud(RESTRICTION, 'a token restriction',
-                                  'token restrictions')
+
+class CreateRestriction(common.CreateCommand):
+    """Create a token restriction"""
+    resource = RESTRICTION
+
+
+class ListRestrictions(common.ListCommand):
+    """List token restrictions"""
+    resource = RESTRICTION
+
+
+class ShowRestriction(common.ShowCommand):
+    """Show a token restriction"""
+    resource = RESTRICTION
+
+
+class SetRestriction(common.SetCommand):
+    """Change a token restriction"""
+    resource = RESTRICTION
+
+
+class DeleteRestriction(common.DeleteCommand):
+    """Delete token restrictions"""
+    resource = RESTRICTION
 
 
 class IssueRestrictedToken(command.ShowOne):

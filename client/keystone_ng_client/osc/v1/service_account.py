@@ -36,9 +36,30 @@ SERVICE_ACCOUNT = common.Resource(
           help='Enable the service account'),
     ])
 
-(CreateServiceAccount, ListServiceAccounts, ShowServiceAccount,
- SetServiceAccount, DeleteServiceAccount) = common.crud(
-    SERVICE_ACCOUNT, 'a service account', 'service accounts')
+
+class CreateServiceAccount(common.CreateCommand):
+    """Create a service account"""
+    resource = SERVICE_ACCOUNT
+
+
+class ListServiceAccounts(common.ListCommand):
+    """List service accounts"""
+    resource = SERVICE_ACCOUNT
+
+
+class ShowServiceAccount(common.ShowCommand):
+    """Show a service account"""
+    resource = SERVICE_ACCOUNT
+
+
+class SetServiceAccount(common.SetCommand):
+    """Change a service account"""
+    resource = SERVICE_ACCOUNT
+
+
+class DeleteServiceAccount(common.DeleteCommand):
+    """Delete service accounts"""
+    resource = SERVICE_ACCOUNT
 
 
 class IssueServiceAccountToken(command.ShowOne):
