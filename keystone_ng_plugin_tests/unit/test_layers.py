@@ -39,10 +39,12 @@ MAY_IMPORT = {
     'auth': {'passkey', 'token', 'common'},
     'oauth2': {'passkey', 'auth', 'token', 'service_account', 'restriction',
                'common'},
+    'k8s_auth': {'federation', 'token', 'service_account', 'restriction',
+                 'common'},
     'api': {'auth', 'federation', 'passkey', 'token', 'service_account',
-            'restriction', 'oauth2', 'common'},
+            'restriction', 'oauth2', 'k8s_auth', 'common'},
     'db': {'federation', 'passkey', 'token', 'service_account',
-           'restriction', 'oauth2', 'common'},
+           'restriction', 'oauth2', 'k8s_auth', 'common'},
 }
 # composition roots: anything
 ROOTS = {'server', 'cmd', 'wsgi'}
