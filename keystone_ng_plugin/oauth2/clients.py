@@ -156,8 +156,20 @@ def _check_redirect_uri(uri: str):
                    'a private-use scheme such as com.example.app:/' % uri)
 
 
+def new_secret() -> str:
+    """A client secret that a command line can take as an argument value.
+
+    One in 64 URL-safe secrets would begin with ``-``; argparse (and so
+    ``openstack --os-client-secret``) takes such a value for an option.
+    """
+    while True:
+        secret = secrets.token_urlsafe(32)
+        if not secret.startswith('-'):
+            return secret
+
+
 def _secret() -> tuple[str, str]:
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     return secret, password_hashing.hash_password(secret)
 
 

@@ -197,7 +197,7 @@ def test_cli_client_credentials_give_the_restricted_token(
     # no project named: the token is the restriction's project's (with
     # one, keystoneauth renews the token, which needs allow_renew)
     args = ['--os-auth-type', 'v3oidcclientcredentials', '--os-client-id',
-            client_id, '--os-client-secret', secret, '--os-openid-scope',
+            client_id, '--os-client-secret=' + secret, '--os-openid-scope',
             'openstack']
     r = _run(os_node, *args, 'token', 'issue', '-f', 'json')
     assert r.returncode == 0, r.stderr
@@ -243,7 +243,7 @@ def test_cli_auth_code_without_pkce_for_a_confidential_client(
         done.headers['Location']).query))
     assert answer['state'] == state
     r = _run(os_node, '--os-auth-type', 'v3oidcauthcode', '--os-client-id',
-             client_id, '--os-client-secret', secret, '--os-redirect-uri',
+             client_id, '--os-client-secret=' + secret, '--os-redirect-uri',
              REDIRECT, '--os-code', answer['code'], '--os-openid-scope',
              'openid openstack', '--os-project-id', project['id'], 'token',
              'issue', '-f', 'json')
@@ -260,7 +260,7 @@ def test_an_access_token_without_the_scope_openstack_is_refused(
         admin, confidential=True, grant_types=['client_credentials'],
         allowed_scopes=['openstack:api'], service_account_id=account['id'])
     r = _run(os_node, '--os-auth-type', 'v3oidcclientcredentials',
-             '--os-client-id', client_id, '--os-client-secret', secret,
+             '--os-client-id', client_id, '--os-client-secret=' + secret,
              '--os-openid-scope', 'openstack:api', 'token', 'issue', '-f',
              'json')
     assert r.returncode != 0 and '401' in r.stderr, r.stderr

@@ -274,3 +274,11 @@ class VerifiedSecretTest(base.TestCase):
             self.assertFalse(verify(client_id, secret))
             self.assertTrue(verify(client_id, new))
             self.assertFalse(verify('no-such-client', secret))
+
+
+def test_a_new_secret_never_begins_with_a_dash():
+    """``openstack --os-client-secret -x...`` would read it as an option."""
+    drawn = iter(['-leading-dash', 'A' * 43])
+    with mock.patch.object(clients.secrets, 'token_urlsafe',
+                           side_effect=lambda n: next(drawn)):
+        assert clients.new_secret() == 'A' * 43
