@@ -30,6 +30,7 @@ from keystone import exception
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import json_body
 from keystone_ng_plugin.common import validation
@@ -47,8 +48,6 @@ ENFORCER = rbac_enforcer.RBACEnforcer
 TAGS = ('oauth2',)
 CLIENT_TAGS = ('oauth2_clients',)
 RULE = 'identity:ng:oauth2_client:'
-# a page of clients, when the request asks for no smaller one
-DEFAULT_LIMIT = 100
 
 _jwk = {
     'type': 'object',
@@ -143,10 +142,6 @@ def _enforce_pre_authorized(domain_id: str, ref: dict):
         _enforce('pre_authorize', domain_id, ref)
 
 
-def _max_limit() -> int:
-    return CONF.list_limit or DEFAULT_LIMIT
-
-
 class ClientsResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary='Register a client', status=201,
@@ -181,7 +176,8 @@ class ClientsResource(ks_flask.ResourceBase):
         """
         _enforce('list', domain_id)
         args = flask.request.args
-        limit = min(int(args.get('limit', _max_limit())), _max_limit())
+        limit = min(int(args.get('limit', crud.max_limit())),
+                    crud.max_limit())
         enabled = args.get('enabled')
         page, more = clients.get_manager().list(
             domain_id, enabled=None if enabled is None else

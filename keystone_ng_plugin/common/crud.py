@@ -20,18 +20,46 @@ of a :class:`Kind`.
 import dataclasses
 import http.client
 import typing as ty
+import urllib.parse
 
 import flask
 
 from keystone.common import rbac_enforcer
+from keystone import exception
 from keystone.server import flask as ks_flask
+
+import keystone_ng_plugin.conf
 
 from keystone_ng_plugin.common import api as ng_api
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import policy
 from keystone_ng_plugin.common import validation
 
+CONF = keystone_ng_plugin.conf.CONF
 ENFORCER = rbac_enforcer.RBACEnforcer
+# A page's size when keystone's [DEFAULT] list_limit is unset.
+DEFAULT_LIMIT = 100
+
+
+def max_limit() -> int:
+    """The largest page a list answers (keystone's [DEFAULT] list_limit,
+    100 when unset)."""
+    return CONF.list_limit or DEFAULT_LIMIT
+
+
+def page_query(marker_doc: str = 'the last ID of the previous page'
+               ) -> dict:
+    """The ``limit`` and ``marker`` query parameters of a paginated list
+    (for a kind's query schema)."""
+    return {
+        'limit': {'type': 'string', 'pattern': '^[1-9][0-9]{0,5}$',
+                  'description': 'Most items in a page (at most '
+                                 'keystone\'s [DEFAULT] list_limit, 100 when '
+                                 'unset; also the default).'},
+        'marker': {'type': 'string', 'minLength': 1, 'maxLength': 64,
+                   'description': 'Start after this item: ' + marker_doc
+                                  + ' (links.next carries it).'},
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +83,46 @@ class Kind:
     # raise)
     before_write: ty.Optional[ty.Callable[[], None]] = None
     update_method: str = 'put'        # or 'patch'
+    # a nested collection: the path parameter (and field) of its parent,
+    # and the parent's policy target (NotFound when there is none), which
+    # list and create are checked against
+    parent_param: ty.Optional[str] = None
+    parent_target: ty.Optional[ty.Callable[[str], dict]] = None
+    # lists answer pages (limit/marker): the manager has page(limit,
+    # marker, **filters), by ID
+    paginated: bool = False
+
+
+def _path(kind: Kind, path: dict) -> str:
+    """The kind's path under /v4 with its parent's ID in it."""
+    if not kind.parent_param:
+        return kind.path
+    return kind.path.replace(
+        '{%s}' % kind.parent_param,
+        urllib.parse.quote(path[kind.parent_param], safe=''))
+
+
+def _visible_page(kind: Kind, rule: str, filters: dict):
+    """One page of the items the caller may see, and the next page's link
+    (None after the last page). Items the show rule hides are skipped
+    without shortening the page."""
+    args = flask.request.args
+    limit = min(int(args.get('limit', max_limit())), max_limit())
+    cursor = args.get('marker')
+    visible: list = []
+    while len(visible) <= limit:
+        batch = kind.manager().page(limit + 1, cursor, **filters)
+        visible += [ref for ref in batch
+                    if policy.allowed(rule + 'get', kind.target(ref))]
+        if len(batch) <= limit:
+            break
+        cursor = batch[-1]['id']
+    if len(visible) <= limit:
+        return visible, None
+    visible = visible[:limit]
+    query = {k: v for k, v in args.items() if k != 'marker'}
+    query.update(limit=limit, marker=visible[-1]['id'])
+    return visible, urllib.parse.urlencode(query)
 
 
 def crud_resources(kind: Kind):
@@ -66,16 +134,29 @@ def crud_resources(kind: Kind):
         if kind.before_write is not None:
             kind.before_write()
 
-    def enforce(action, object_id):
+    def get_ref(object_id, path):
+        ref = kind.manager().get(object_id)
+        parent = kind.parent_param
+        if parent and ref.get(parent) != path[parent]:
+            raise exception.NotFound(target='%s %s' % (kind.title,
+                                                       object_id))
+        return ref
+
+    def enforce(action, object_id, path):
         found = {}
 
         def build_target():
-            found['ref'] = kind.manager().get(object_id)
+            found['ref'] = get_ref(object_id, path)
             return kind.target(found['ref'])
 
         ENFORCER.enforce_call(action=rule + action,
                               build_target=build_target)
-        return found.get('ref') or kind.manager().get(object_id)
+        return found.get('ref') or get_ref(object_id, path)
+
+    def parent_fields(path):
+        if not kind.parent_param:
+            return {}
+        return {kind.parent_param: path[kind.parent_param]}
 
     class Collection(ks_flask.ResourceBase):
 
@@ -84,8 +165,9 @@ def crud_resources(kind: Kind):
                           description=kind.create_doc)
         @validation.request_body_schema(kind.schemas['create'])
         @validation.response_body_schema(kind.schemas['one'])
-        def post(self):
-            ref = flask.request.get_json()[kind.member]
+        def post(self, **path):
+            ref = dict(flask.request.get_json()[kind.member],
+                       **parent_fields(path))
             ENFORCER.enforce_call(action=rule + 'create',
                                   build_target=lambda: kind.target(ref))
             before_write()
@@ -97,16 +179,28 @@ def crud_resources(kind: Kind):
                           tags=tags, description=kind.list_doc)
         @validation.request_query_schema(kind.schemas['query'])
         @validation.response_body_schema(kind.schemas['many'])
-        def get(self):
-            ENFORCER.enforce_call(action=rule + 'list')
-            filters = {k: flask.request.args[k] for k in kind.filters
-                       if k in flask.request.args}
-            visible = [kind.view(ref)
-                       for ref in kind.manager().list(**filters)
-                       if policy.allowed(rule + 'get', kind.target(ref))]
-            return {kind.plural: visible,
-                    'links': {'self': discovery.v4_url(kind.path),
-                              'next': None, 'previous': None}}
+        def get(self, **path):
+            if kind.parent_target is not None:
+                parent_id = path[kind.parent_param]
+                ENFORCER.enforce_call(
+                    action=rule + 'list',
+                    build_target=lambda: kind.parent_target(parent_id))
+            else:
+                ENFORCER.enforce_call(action=rule + 'list')
+            filters = dict({k: flask.request.args[k] for k in kind.filters
+                            if k in flask.request.args},
+                           **parent_fields(path))
+            url = discovery.v4_url(_path(kind, path))
+            following = None
+            if kind.paginated:
+                refs, query = _visible_page(kind, rule, filters)
+                following = query and url + '?' + query
+            else:
+                refs = [ref for ref in kind.manager().list(**filters)
+                        if policy.allowed(rule + 'get', kind.target(ref))]
+            return {kind.plural: [kind.view(ref) for ref in refs],
+                    'links': {'self': url, 'next': following,
+                              'previous': None}}
 
     class Member(ks_flask.ResourceBase):
 
@@ -115,7 +209,8 @@ def crud_resources(kind: Kind):
         @validation.response_body_schema(kind.schemas['one'])
         def get(self, **path):
             object_id = path[kind.id_param]
-            return {kind.member: kind.view(enforce('get', object_id))}
+            return {kind.member: kind.view(enforce('get', object_id,
+                                                   path))}
 
         @ng_api.operation(summary='Update %s' % kind.title, tags=tags,
                           errors=(404, 409),
@@ -124,7 +219,7 @@ def crud_resources(kind: Kind):
         @validation.response_body_schema(kind.schemas['one'])
         def update(self, **path):
             object_id = path[kind.id_param]
-            enforce('update', object_id)
+            enforce('update', object_id, path)
             before_write()
             changes = flask.request.get_json()[kind.member]
             return {kind.member: kind.view(
@@ -140,7 +235,7 @@ def crud_resources(kind: Kind):
                           tags=tags, errors=(404,))
         def delete(self, **path):
             object_id = path[kind.id_param]
-            enforce('delete', object_id)
+            enforce('delete', object_id, path)
             before_write()
             kind.manager().delete(object_id)
             return None, http.client.NO_CONTENT
@@ -150,8 +245,10 @@ def crud_resources(kind: Kind):
     return Collection, Member
 
 
-def routes(kind: Kind) -> list:
-    """The collection ('') and member ('/<id>') routes of a kind."""
+def routes(kind: Kind, prefix: str = '') -> list:
+    """The collection ('') and member ('/<id>') routes of a kind, under
+    ``prefix`` (a nested kind's: '/<string:instance_id>/roles')."""
     collection, member = crud_resources(kind)
-    return [ng_api.resource(collection, ''),
-            ng_api.resource(member, '/<string:%s>' % kind.id_param)]
+    return [ng_api.resource(collection, prefix),
+            ng_api.resource(member,
+                            prefix + '/<string:%s>' % kind.id_param)]

@@ -135,6 +135,20 @@ class RecordStore:
             return [self._out(r)
                     for r in session.execute(query).scalars()]
 
+    def page(self, limit: int, marker: ty.Optional[str] = None,
+             **filters) -> list:
+        """At most ``limit`` rows whose columns equal the filters, by ID,
+        after the ID ``marker``: keyset pagination (an index walk, however
+        many rows there are)."""
+        with session_for_read() as session:
+            query = sa.select(self.model).order_by(self.model.id)
+            if marker is not None:
+                query = query.where(self.model.id > marker)
+            for field, value in filters.items():
+                query = query.where(getattr(self.model, field) == value)
+            return [self._out(r) for r in
+                    session.execute(query.limit(limit)).scalars()]
+
     def delete(self, record_id: str):
         table = self.model.__table__
         with session_for_write() as session:
