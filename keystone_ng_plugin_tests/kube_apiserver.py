@@ -25,7 +25,10 @@ does for service account tokens:
 * status.user: username system:serviceaccount:<ns>:<name>, uid, groups and
   extra (authentication.kubernetes.io/pod-name and pod-uid).
 
-It serves TLS with a certificate of a CA of its own (``ca_pem``).
+It serves TLS with a certificate of a CA of its own (``ca_pem``), and
+issues service account tokens as the API server's token controller does:
+ES256 JWTs with iss, sub, aud, exp, iat, nbf and the kubernetes.io claims
+(namespace, service account, pod).
 """
 
 import dataclasses
@@ -45,8 +48,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
+import jwt as pyjwt
 
 DEFAULT_AUDIENCE = 'https://kubernetes.default.svc'
+ISSUER = 'https://kubernetes.default.svc.cluster.local'
 PATH = '/apis/authentication.k8s.io/v1/tokenreviews'
 
 
@@ -112,6 +117,7 @@ class KubeAPIServer:
         self.tokens = {}             # token -> WorkloadToken
         self.deleted = set()         # (namespace, name)
         self.reviews = []            # every request body received
+        self.signing_key = ec.generate_private_key(ec.SECP256R1())
         self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
                                                        _Handler)
         self._server.api = self
@@ -139,20 +145,38 @@ class KubeAPIServer:
         self._server.server_close()
 
     def reviewer(self, may_review=True) -> str:
-        token = secrets.token_urlsafe(24)
+        """A service account token of a reviewer (bound to
+        system:auth-delegator, unless ``may_review`` is False)."""
+        token = self.issue('kube-system', 'reviewer-' + secrets.token_hex(4),
+                           lifetime=86400)
         self.reviewers[token] = may_review
         return token
 
     def issue(self, namespace, name, audiences=(DEFAULT_AUDIENCE,),
-              lifetime=600, pod_name='', pod_uid='') -> str:
-        """A projected service account token (opaque here: the stand-in
-        does not need to parse it; keystone only checks it looks like a
-        JWT)."""
-        token = 'eyJhbGciOiJSUzI1NiJ9.%s.%s' % (
-            secrets.token_urlsafe(24), secrets.token_urlsafe(32))
-        self.tokens[token] = WorkloadToken(
-            namespace, name, tuple(audiences), time.time() + lifetime,
-            pod_name, pod_uid)
+              lifetime=600, pod_name='', pod_uid='', uid=None) -> str:
+        """A projected service account token, signed as the API server
+        signs them (the stand-in answers reviews from its own record of
+        it, as the API server checks its signature and its records).
+        ``uid``: the service account's (a re-created account has a new
+        one)."""
+        now = int(time.time())
+        record = WorkloadToken(
+            namespace, name, tuple(audiences), now + lifetime, pod_name,
+            pod_uid, **({'uid': uid} if uid else {}))
+        claims = {
+            'iss': ISSUER, 'sub': 'system:serviceaccount:%s:%s' % (
+                namespace, name),
+            'aud': list(audiences), 'iat': now, 'nbf': now,
+            'exp': now + lifetime, 'jti': str(uuid.uuid4()),
+            'kubernetes.io': {
+                'namespace': namespace,
+                'serviceaccount': {'name': name, 'uid': record.uid}}}
+        if pod_name:
+            claims['kubernetes.io']['pod'] = {'name': pod_name,
+                                              'uid': pod_uid}
+        token = pyjwt.encode(claims, self.signing_key, algorithm='ES256',
+                             headers={'kid': 'stand-in'})
+        self.tokens[token] = record
         return token
 
     def review(self, bearer, body):

@@ -67,7 +67,11 @@ step "client: unit tests in its own virtualenv (no keystone there)"
 "$TOP/.venv-client/bin/python" -m pytest -p no:cacheprovider -q \
     client/keystone_ng_client/tests/unit
 
-step "unit and functional tests (SQLite, PostgreSQL, MariaDB)"
+step "unit tests (one worker per core: each test has its own database)"
 ensure_databases
+"$BIN/python" -m pytest -p no:cacheprovider -ra -n "$(nproc)" \
+    keystone_ng_plugin_tests/unit "$@"
+
+step "functional tests (SQLite, PostgreSQL, MariaDB)"
 "$BIN/python" -m pytest -p no:cacheprovider -ra \
-    keystone_ng_plugin_tests/unit keystone_ng_plugin_tests/functional "$@"
+    keystone_ng_plugin_tests/functional "$@"

@@ -26,6 +26,7 @@ rest instead of failing the plugin's import.
 """
 
 from importlib import metadata
+import inspect
 import typing as ty
 
 import flask
@@ -141,11 +142,17 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
            callable(getattr(auth_context.AuthContextMiddleware
                             .process_request, '__wrapped__', None)))
     from keystone import notifications
-    yield ('keystone notifications._create_cadf_payload and '
-           'build_audit_initiator',
+    send = getattr(notifications, '_send_audit_notification', None)
+    yield ('keystone notifications._create_cadf_payload, '
+           '_send_audit_notification (with attachments), '
+           'build_audit_initiator and SAML_AUDIT_TYPE',
            callable(getattr(notifications, '_create_cadf_payload', None))
+           and callable(send)
+           and 'attachments' in inspect.signature(send).parameters
            and callable(getattr(notifications, 'build_audit_initiator',
-                                None)))
+                                None))
+           and isinstance(getattr(notifications, 'SAML_AUDIT_TYPE', None),
+                          str))
     yield ('keystone cmd.cli.CMDS list with DbSync/DbVersion/BaseApp',
            isinstance(getattr(cli, 'CMDS', None), list)
            and all(hasattr(cli, name)

@@ -20,6 +20,7 @@ installed.
 
 from oslo_config import cfg
 
+from keystone_ng_plugin.conf import k8s_auth
 from keystone_ng_plugin.conf import keystone_ng
 from keystone_ng_plugin.conf import ng_federation
 from keystone_ng_plugin.conf import oauth2
@@ -30,7 +31,7 @@ from keystone_ng_plugin.conf import token_restriction
 CONF = cfg.CONF
 
 GROUP_MODULES = [keystone_ng, passkey, ng_federation, token_restriction,
-                 service_account, oauth2]
+                 service_account, oauth2, k8s_auth]
 
 
 def register_opts(conf=CONF):

@@ -16,6 +16,7 @@ from keystone_ng_plugin.common import settings  # noqa: F401
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.federation.backends import mapping_sql  # noqa
 from keystone_ng_plugin.federation.backends import sql as federation_sql  # noqa
+from keystone_ng_plugin.k8s_auth.backends import sql as k8s_auth_sql  # noqa
 from keystone_ng_plugin.oauth2 import clients as oauth2_clients  # noqa
 from keystone_ng_plugin.oauth2 import keys as oauth2_keys  # noqa: F401
 from keystone_ng_plugin.oauth2 import state as oauth2_state  # noqa: F401

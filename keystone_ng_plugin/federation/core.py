@@ -152,11 +152,11 @@ class IdentityProviderManager:
         with ks_sql.session_for_write():
             created = self.driver.create(idp_id, values)
             PROVIDERS.federation_api.create_idp(idp_id, v3)
-            self._create_v3_protocols(idp_id)
+            self.create_v3_protocols(idp_id)
         return created
 
     @staticmethod
-    def _create_v3_protocols(idp_id: str):
+    def create_v3_protocols(idp_id: str):
         """keystone v3 protocols ``oidc`` and ``jwt`` for the IdP.
 
         Shadow users of /v4 logins point at them (federated_user has a

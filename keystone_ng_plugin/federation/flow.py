@@ -43,7 +43,10 @@ import typing as ty
 
 import flask
 from oslo_log import log
+from pycadf import attachment
 from pycadf import cadftaxonomy as taxonomy
+from pycadf import credential
+from pycadf import resource
 
 from keystone import exception
 from keystone import notifications
@@ -118,6 +121,7 @@ WEBSSO_START = Endpoint('WebSSO start', protocols.OIDC, disabled_status=403,
 WEBSSO_CALLBACK = Endpoint('WebSSO login', protocols.OIDC,
                            disabled_status=403, no_mapping_status=400)
 V3_BEARER = Endpoint('OIDC bearer login', protocols.OIDC)
+K8S_LOGIN = Endpoint('Kubernetes login', protocols.JWT, workload=True)
 
 
 @dataclasses.dataclass
@@ -131,6 +135,9 @@ class Attempt:
     group_ids: list = dataclasses.field(default_factory=list)
     token: ty.Any = None
     handed_over: bool = False
+    # more the audit event says of the login (the pod of a Kubernetes
+    # login): a CADF attachment
+    details: dict = dataclasses.field(default_factory=dict)
 
     def hand_over(self):
         """From here keystone's own auth (``mapped``) issues the token and
@@ -140,11 +147,29 @@ class Attempt:
     def audit(self, outcome: str):
         if self.handed_over or not self.endpoint.audited:
             return
-        notifications.send_saml_audit_notification(
-            'authenticate', self.user_id, self.group_ids,
-            self.idp_id or taxonomy.UNKNOWN, self.protocol,
-            self.token.audit_id if self.token is not None else None,
-            outcome)
+        if not self.details:
+            notifications.send_saml_audit_notification(
+                'authenticate', self.user_id, self.group_ids,
+                self.idp_id or taxonomy.UNKNOWN, self.protocol,
+                self.token.audit_id if self.token is not None else None,
+                outcome)
+            return
+        # keystone's federated authenticate event, with the details
+        initiator = notifications.build_audit_initiator()
+        initiator.credential = credential.FederatedCredential(
+            token=(self.token.audit_id if self.token is not None
+                   else taxonomy.UNKNOWN),
+            type=notifications.SAML_AUDIT_TYPE,
+            identity_provider=self.idp_id or taxonomy.UNKNOWN,
+            user=self.user_id or taxonomy.UNKNOWN,
+            groups=self.group_ids or [])
+        notifications._send_audit_notification(
+            'authenticate', initiator, outcome,
+            resource.Resource(typeURI=taxonomy.ACCOUNT_USER),
+            '%s.authenticate' % notifications.SERVICE,
+            attachments=[attachment.Attachment(
+                typeURI='mime:application/json', content=self.details,
+                name=self.endpoint.name)])
 
 
 @contextlib.contextmanager

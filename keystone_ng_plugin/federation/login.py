@@ -242,10 +242,12 @@ def delete_shadow_users(idp_id: str):
             pass
 
 
-def issue_token(idp_id: str, protocol: str, mapping: records.Mapping,
+def issue_token(idp_id: str, protocol: str,
+                mapping: ty.Optional[records.Mapping],
                 identity: mapping_engine.Identity,
                 scope: ty.Optional[dict] = None, *,
-                shadow: ty.Optional[tuple[dict, list]] = None):
+                shadow: ty.Optional[tuple[dict, list]] = None,
+                expires_at: ty.Optional[str] = None):
     """A federated keystone token for a federated identity (a TokenModel).
 
     The scope is the one asked for, else the mapping's token_project_id,
@@ -256,13 +258,14 @@ def issue_token(idp_id: str, protocol: str, mapping: records.Mapping,
 
     Args:
         shadow: the (user, group IDs) :func:`shadow_user` already gave.
+        expires_at: an expiry sooner than keystone's (ISO 8601).
     Raises:
         LoginRefused: the user or its domain refused, or the scope gone.
         Unauthorized: no role on the scope.
         ValidationError: scope malformed or not allowed.
     """
     check_scope(scope)
-    if not scope and mapping.token_project_id:
+    if not scope and mapping is not None and mapping.token_project_id:
         scope = {'project': {'id': mapping.token_project_id}}
     method = token_method()
     user, group_ids = shadow or shadow_user(idp_id, identity)
@@ -279,7 +282,8 @@ def issue_token(idp_id: str, protocol: str, mapping: records.Mapping,
     try:
         return PROVIDERS.token_provider_api.issue_token(
             user['id'], [method], system=system, project_id=project_id,
-            domain_id=domain_id, auth_context=auth_context)
+            domain_id=domain_id, auth_context=auth_context,
+            expires_at=expires_at)
     except (exception.DomainNotFound, exception.ProjectNotFound):
         raise errors.LoginRefused(
             'the scope or the user\'s domain is not available')

@@ -9,4 +9,5 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Kubernetes login through the TokenReview API (issue 20, in progress)."""
+"""Kubernetes login through the TokenReview API: instances (clusters),
+their roles, and the login."""

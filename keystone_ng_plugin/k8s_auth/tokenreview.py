@@ -20,15 +20,15 @@ what it refuses raises :class:`ReviewRefused` (a 401 for the login), and
 what cannot be asked raises :class:`ClusterUnreachable` (a 502).
 """
 
-import contextlib
 import dataclasses
+import functools
 import json
-import os
-import tempfile
+import ssl
 import typing as ty
 import urllib.parse
 
 import requests
+import requests.adapters
 
 PATH = '/apis/authentication.k8s.io/v1/tokenreviews'
 SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:'
@@ -82,24 +82,39 @@ def check_host(host: str) -> str:
     return host.rstrip('/')
 
 
-@contextlib.contextmanager
-def _ca_file(ca_cert: str):
-    """The pinned CA as a file for requests' verify= (no system CAs)."""
-    handle, path = tempfile.mkstemp(prefix='ng-k8s-ca-', suffix='.pem')
+@functools.lru_cache(maxsize=64)
+def _pinned_context(ca_cert: str) -> ssl.SSLContext:
+    """A TLS context trusting only this CA (no system CAs), host names
+    checked; one per CA, kept (an SSLContext is safe to share)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
-        with os.fdopen(handle, 'w') as f:
-            f.write(ca_cert)
-        yield path
-    finally:
-        os.unlink(path)
+        context.load_verify_locations(cadata=ca_cert)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ClusterUnreachable('the pinned CA does not load: %s' % exc)
+    return context
+
+
+class _PinnedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with the pinned TLS context."""
+
+    def __init__(self, context: ssl.SSLContext):
+        self._context = context
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs['ssl_context'] = self._context
+        return super().init_poolmanager(*args, **kwargs)
 
 
 def _post(url, body, *, reviewer_jwt, ca_cert, timeout, max_bytes):
-    with _ca_file(ca_cert) as ca_path:
+    with requests.Session() as session:
+        session.trust_env = False     # no proxies or CA bundles of the env
+        session.mount('https://', _PinnedAdapter(_pinned_context(ca_cert)))
         try:
-            with requests.post(
+            with session.post(
                     url, data=json.dumps(body), timeout=timeout,
-                    verify=ca_path, allow_redirects=False, stream=True,
+                    allow_redirects=False, stream=True,
                     headers={'Authorization': 'Bearer ' + reviewer_jwt,
                              'Content-Type': 'application/json',
                              'Accept': 'application/json'}) as resp:

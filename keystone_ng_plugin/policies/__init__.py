@@ -19,13 +19,14 @@ per resource; each adds its ``list_rules()`` here.
 import itertools
 
 from keystone_ng_plugin.policies import federation
+from keystone_ng_plugin.policies import k8s_auth
 from keystone_ng_plugin.policies import oauth2
 from keystone_ng_plugin.policies import passkey
 from keystone_ng_plugin.policies import restriction
 from keystone_ng_plugin.policies import service_account
 
 _MODULES: list = [passkey, federation, restriction, service_account,
-                  oauth2]
+                  oauth2, k8s_auth]
 
 
 def list_rules():

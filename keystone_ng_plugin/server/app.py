@@ -34,6 +34,7 @@ from keystone_ng_plugin.common import policy
 from keystone_ng_plugin.common import throttle
 from keystone_ng_plugin import conf  # noqa: F401  (registers options)
 from keystone_ng_plugin.federation import subsystem as federation
+from keystone_ng_plugin.k8s_auth import subsystem as k8s_auth
 from keystone_ng_plugin.oauth2 import subsystem as oauth2
 from keystone_ng_plugin.passkey import subsystem as passkey
 from keystone_ng_plugin.restriction import subsystem as restriction
@@ -45,7 +46,7 @@ LOG = log.getLogger(__name__)
 # Each subsystem's setup(app), in this order (the composition root: the
 # only place that knows them all).
 SUBSYSTEMS = (token, restriction, service_account, passkey, federation,
-              oauth2)
+              oauth2, k8s_auth)
 
 
 def install(app):

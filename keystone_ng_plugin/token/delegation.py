@@ -77,6 +77,9 @@ class Credential(str, enum.Enum):
     SERVICE_ACCOUNT_TOKEN = 'service_account_token'
     # a client of the OpenID provider, with its secret
     OAUTH2_CLIENT = 'oauth2_client'
+    # a Kubernetes login instance (its reviewer token) or role (who logs
+    # in from a cluster)
+    K8S_AUTH = 'k8s_auth'
     # keystone's own
     APPLICATION_CREDENTIAL = 'application_credential'
     TRUST = 'trust'
@@ -99,6 +102,8 @@ ALLOWED: dict[Credential, frozenset] = {
         Kind.PRIMARY, Kind.UNRESTRICTED_APP_CRED}),
     Credential.OAUTH2_CLIENT: frozenset({Kind.PRIMARY,
                                          Kind.UNRESTRICTED_APP_CRED}),
+    Credential.K8S_AUTH: frozenset({Kind.PRIMARY,
+                                    Kind.UNRESTRICTED_APP_CRED}),
     Credential.APPLICATION_CREDENTIAL: frozenset({
         Kind.PRIMARY, Kind.UNRESTRICTED_APP_CRED}),
     # a trust-scoped token may redelegate (keystone checks the trust's

@@ -175,6 +175,40 @@ def admin(keystone):
 
 
 @contextlib.contextmanager
+def service_account_in_new_domain(admin, roles=('reader',), prefix='wl'):
+    """A new domain with a project ``ci``, a service account ``deployer``
+    with member and reader there, and a restriction of the account to
+    ``roles`` on the project; the domain and all in it deleted
+    afterwards."""
+    domain = admin.request('POST', '/domains', status=201, json={'domain': {
+        'name': '%s-%s' % (prefix, uuid.uuid4().hex[:10])}}
+    ).json()['domain']['id']
+    project = admin.request('POST', '/projects', status=201, json={
+        'project': {'name': 'ci', 'domain_id': domain}}).json()['project']
+    account = admin.request('POST', '/v4/service_accounts', status=201, json={
+        'service_account': {'name': 'deployer', 'domain_id': domain}}
+    ).json()['service_account']
+    for role in ('member', 'reader'):
+        admin.request('PUT', '/projects/%s/users/%s/roles/%s' % (
+            project['id'], account['id'], admin.role_id(role)), status=204)
+    restriction = admin.request('POST', '/v4/tokens/restrictions',
+                                status=201, json={'restriction': {
+                                    'domain_id': domain,
+                                    'user_id': account['id'],
+                                    'project_id': project['id'],
+                                    'roles': [{'name': r} for r in roles]}}
+                                ).json()['restriction']
+    try:
+        yield {'domain': domain, 'project': project, 'account': account,
+               'restriction': restriction}
+    finally:
+        admin.request('DELETE', '/v4/service_accounts/' + account['id'])
+        admin.request('PATCH', '/domains/' + domain,
+                      json={'domain': {'enabled': False}})
+        admin.request('DELETE', '/domains/' + domain)
+
+
+@contextlib.contextmanager
 def second_node(dep, tmp_path, port=None, **config_changes):
     """Another keystone node of the same deployment: same database, same
     keys and same public origins, its own process and port (``port``, or a

@@ -47,6 +47,7 @@ EXPECTED = {
     'restricted token (mint)': (Y, Y, Y, N, N, N, N, N, N),
     'service account token':  (Y, Y, Y, N, N, N, Y, N, N),
     'OAuth2 client':          (Y, Y, Y, N, N, N, Y, N, N),
+    'Kubernetes login instance': (Y, Y, Y, N, N, N, Y, N, N),
     'application credential': (Y, Y, Y, N, N, N, Y, N, N),
     'trust':                  (Y, Y, Y, N, N, N, N, N, N),
     'EC2 credential':         (Y, Y, Y, N, N, N, N, N, N),
@@ -310,6 +311,11 @@ class Principals:
                 'POST', '/v4/oauth2/default/clients', {'oauth2_client': {
                     'provider_id': uuid.uuid4().hex, 'confidential': True,
                     'redirect_uris': ['https://app.example.org/cb']}}),
+            'Kubernetes login instance': (
+                'POST', '/v4/k8s_auth/instances', {'instance': {
+                    'domain_id': 'default', 'name': uuid.uuid4().hex,
+                    'host': 'https://kubernetes.example:6443',
+                    'disable_local_ca_jwt': True}}),
             'application credential': (
                 'POST', '/users/%s/application_credentials' % user,
                 {'application_credential': {'name': uuid.uuid4().hex}}),

@@ -26,6 +26,7 @@ import uuid
 import pytest
 import requests
 
+from keystone_ng_plugin_tests.functional import conftest
 from keystone_ng_plugin_tests.functional import issuer as ng_issuer
 
 
@@ -38,48 +39,28 @@ def issuer():
 
 @contextlib.contextmanager
 def _workload(admin, idp_fields, mapping_fields, roles=('reader',)):
-    """A project, a service account with roles there, a restriction, an
-    IdP and a jwt mapping to the account; deleted afterwards."""
-    domain = admin.request('POST', '/domains', status=201, json={'domain': {
-        'name': 'wl-%s' % uuid.uuid4().hex[:10]}}).json()['domain']['id']
-    project = admin.request('POST', '/projects', status=201, json={
-        'project': {'name': 'ci', 'domain_id': domain}}).json()['project']
-    account = admin.request('POST', '/v4/service_accounts', status=201, json={
-        'service_account': {'name': 'deployer', 'domain_id': domain}}
-    ).json()['service_account']
-    for role in ('member', 'reader'):
-        admin.request('PUT', '/projects/%s/users/%s/roles/%s' % (
-            project['id'], account['id'], admin.role_id(role)), status=204)
-    restriction = admin.request('POST', '/v4/tokens/restrictions',
-                                status=201, json={'restriction': {
-                                    'domain_id': domain,
-                                    'user_id': account['id'],
-                                    'project_id': project['id'],
-                                    'roles': [{'name': r} for r in roles]}}
-                                ).json()['restriction']
-    idp = admin.request('POST', '/v4/federation/identity_providers',
-                        status=201, json={'identity_provider': dict(
-                            {'name': 'wl', 'domain_id': domain,
-                             'default_mapping_name': 'deploy'},
-                            **idp_fields)}).json()['identity_provider']
-    mapping = admin.request('POST', '/v4/federation/mappings', status=201,
-                            json={'mapping': dict(
-                                {'name': 'deploy', 'type': 'jwt',
-                                 'idp_id': idp['id'], 'user_id_claim': 'sub',
-                                 'user_name_claim': 'sub',
-                                 'service_account_id': account['id'],
-                                 'token_restriction_id': restriction['id']},
-                                **mapping_fields)}).json()['mapping']
-    try:
-        yield {'domain': domain, 'project': project, 'account': account,
-               'restriction': restriction, 'idp': idp, 'mapping': mapping}
-    finally:
-        admin.request('DELETE', '/v4/federation/identity_providers/' +
-                      idp['id'], status=204)
-        admin.request('DELETE', '/v4/service_accounts/' + account['id'])
-        admin.request('PATCH', '/domains/' + domain,
-                      json={'domain': {'enabled': False}})
-        admin.request('DELETE', '/domains/' + domain)
+    """A service account with a restriction in a new domain
+    (conftest.service_account_in_new_domain), an IdP and a jwt mapping to
+    the account; deleted afterwards."""
+    with conftest.service_account_in_new_domain(admin, roles) as w:
+        idp = admin.request('POST', '/v4/federation/identity_providers',
+                            status=201, json={'identity_provider': dict(
+                                {'name': 'wl', 'domain_id': w['domain'],
+                                 'default_mapping_name': 'deploy'},
+                                **idp_fields)}).json()['identity_provider']
+        mapping = admin.request(
+            'POST', '/v4/federation/mappings', status=201, json={
+                'mapping': dict(
+                    {'name': 'deploy', 'type': 'jwt', 'idp_id': idp['id'],
+                     'user_id_claim': 'sub', 'user_name_claim': 'sub',
+                     'service_account_id': w['account']['id'],
+                     'token_restriction_id': w['restriction']['id']},
+                    **mapping_fields)}).json()['mapping']
+        try:
+            yield dict(w, idp=idp, mapping=mapping)
+        finally:
+            admin.request('DELETE', '/v4/federation/identity_providers/' +
+                          idp['id'], status=204)
 
 
 def _login(keystone, idp_id, bearer, status=200, **headers):

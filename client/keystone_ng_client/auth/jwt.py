@@ -37,7 +37,7 @@ GITHUB_TOKEN = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'
 MAX_JWT = 64 * 1024
 
 
-def claims(jwt: str, source: str) -> dict:
+def claims(jwt: str, source: str, name: str = 'v4jwt') -> dict:
     """The payload of jwt, unverified (keystone verifies): only to
     tell an expired or broken JWT before sending it."""
     try:
@@ -50,8 +50,8 @@ def claims(jwt: str, source: str) -> dict:
             raise ValueError('not an object')
         return data
     except (IndexError, ValueError, binascii.Error) as exc:
-        raise errors.LoginError('v4jwt: %s does not hold a JWT (%s)'
-                                % (source, exc))
+        raise errors.LoginError('%s: %s does not hold a JWT (%s)'
+                                % (name, source, exc))
 
 
 class Jwt(base.V4Plugin):
@@ -92,13 +92,14 @@ class Jwt(base.V4Plugin):
                 with open(self.jwt_file) as f:
                     value = f.read(MAX_JWT + 1)
             except OSError as exc:
-                raise errors.LoginError('v4jwt: cannot read %s: %s'
-                                        % (self.jwt_file, exc.strerror))
+                raise errors.LoginError('%s: cannot read %s: %s' % (
+                    self.name, self.jwt_file, exc.strerror))
         elif self.jwt_env:
             source = '$' + self.jwt_env
             value = os.environ.get(self.jwt_env, '')
             if not value:
-                raise errors.LoginError('v4jwt: %s is empty' % source)
+                raise errors.LoginError('%s: %s is empty' % (self.name,
+                                                             source))
         elif os.environ.get(GITHUB_URL):
             source, value = 'GitHub Actions', self._from_github()
         else:
@@ -107,18 +108,23 @@ class Jwt(base.V4Plugin):
                 'with id-token permission')
         value = value.strip()
         if len(value) > MAX_JWT:
-            raise errors.LoginError('v4jwt: %s is too large for a JWT'
-                                    % source)
+            raise errors.LoginError('%s: %s is too large for a JWT'
+                                    % (self.name, source))
         return value, source
 
-    def login(self, session):
+    def current_jwt(self) -> str:
+        """The JWT, refused here when it already expired."""
         jwt, source = self.jwt()
-        exp = claims(jwt, source).get('exp')
+        exp = claims(jwt, source, self.name).get('exp')
         if isinstance(exp, (int, float)) and exp < time.time():
             raise errors.LoginError(
-                'v4jwt: the JWT from %s expired at %s' % (
-                    source, datetime.datetime.fromtimestamp(
+                '%s: the JWT from %s expired at %s' % (
+                    self.name, source, datetime.datetime.fromtimestamp(
                         exp, datetime.timezone.utc).isoformat()))
+        return jwt
+
+    def login(self, session):
+        jwt = self.current_jwt()
         headers = {'Authorization': 'Bearer ' + jwt}
         if self.mapping_name:
             headers['openstack-mapping-name'] = self.mapping_name

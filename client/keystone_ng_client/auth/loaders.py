@@ -10,13 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 """keystoneauth loaders (entry point keystoneauth1.plugin): the options of
-v4passkey, v4jwt and v4oidc, from clouds.yaml, OS_* variables or --os-*.
+v4passkey, v4jwt, v4k8s and v4oidc, from clouds.yaml, OS_* variables or --os-*.
 Each has keystone's v3 scope options (project, domain, system)."""
 
 from keystoneauth1 import loading
 from keystoneauth1.loading import identity
 
 from keystone_ng_client.auth import jwt
+from keystone_ng_client.auth import k8s
 from keystone_ng_client.auth import oidc
 from keystone_ng_client.auth import passkey
 
@@ -86,6 +87,25 @@ class V4Jwt(_FederationLoader):
             loading.Opt('jwt-audience',
                         help='Audience asked of GitHub Actions (default: '
                              "keystone's URL)"),
+        ]
+
+
+class V4Kubernetes(_V4Loader):
+    """A pod's service account token, checked by its cluster
+    (TokenReview) through a Kubernetes login instance."""
+
+    plugin_class = k8s.Kubernetes
+
+    def get_options(self):
+        return super().get_options() + [
+            loading.Opt('kubernetes-instance', required=True,
+                        help='Kubernetes login instance ID'),
+            loading.Opt('kubernetes-role', required=True,
+                        help="The instance's role to log in with"),
+            loading.Opt('jwt-file', default=k8s.DEFAULT_TOKEN_FILE,
+                        help='File holding the service account token, '
+                             'read again at every login (default: %s)'
+                             % k8s.DEFAULT_TOKEN_FILE),
         ]
 
 

@@ -44,6 +44,21 @@ class Client:
     def get(self, path, **kwargs):
         return self.request('GET', path, **kwargs).json()
 
+    def get_all(self, path, plural, params=None, max_pages=1000):
+        """Every item of a list, following its pages (links.next)."""
+        answer = self.get(path, params=params)
+        items = list(answer[plural])
+        seen = set()
+        following = (answer.get('links') or {}).get('next')
+        while following and following not in seen and \
+                len(seen) < max_pages:
+            seen.add(following)
+            answer = self.session.get(
+                following, headers={'Accept': 'application/json'}).json()
+            items += answer[plural]
+            following = (answer.get('links') or {}).get('next')
+        return items
+
     def post(self, path, body=None, **kwargs):
         return self.request('POST', path, json=body, **kwargs)
 

@@ -38,7 +38,7 @@ def _json(value):
         raise exceptions.CommandError('not JSON: %s (%s)' % (value, exc))
 
 
-def _text_of_file(path):
+def text_of_file(path):
     try:
         with open(path) as f:
             return f.read()
@@ -105,7 +105,7 @@ class Field:
         if value is None:
             return None
         if self.kind == 'files':
-            value = [_text_of_file(path) for path in value]
+            value = [text_of_file(path) for path in value]
         if self.resolve:
             value = self.resolve(client, value)
         return value
@@ -295,8 +295,8 @@ class ListCommand(_ResourceCommand, command.Lister):
             if value is not None:
                 resolve = self.RESOLVE.get(param)
                 params[param] = resolve(client, value) if resolve else value
-        items = client.get(self.resource.base(client, parsed_args),
-                           params=params)[self.resource.plural]
+        items = client.get_all(self.resource.base(client, parsed_args),
+                               self.resource.plural, params=params)
         columns = (self.resource.columns if parsed_args.long
                    else self.resource.list_columns)
         return columns, [formatted(item, columns) for item in items]

@@ -18,6 +18,7 @@ import time
 import pytest
 
 from keystone_ng_client.auth import jwt
+from keystone_ng_client.auth import k8s
 from keystone_ng_client import errors
 
 
@@ -49,3 +50,14 @@ def test_jwt_sources_and_expiry(tmp_path, monkeypatch):
     monkeypatch.delenv(jwt.GITHUB_URL, raising=False)
     with pytest.raises(errors.LoginError, match='needs jwt_file'):
         jwt.Jwt('http://h/v3', 'ci').jwt()
+
+
+def test_v4k8s_reads_its_file_at_every_login(tmp_path):
+    path = tmp_path / 'token'
+    plugin = k8s.Kubernetes('http://h/v3', 'i1', 'deployer',
+                            jwt_file=str(path))
+    with pytest.raises(errors.LoginError, match='v4k8s: cannot read'):
+        plugin.login(session=None)
+    path.write_text(_jwt({'exp': 1}))
+    with pytest.raises(errors.LoginError, match='v4k8s: .* expired'):
+        plugin.login(session=None)

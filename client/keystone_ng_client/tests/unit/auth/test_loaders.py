@@ -16,7 +16,7 @@ from keystoneauth1 import loading
 
 def test_plugins_load_from_options_without_a_trust():
     names = {n: loading.get_plugin_loader(n) for n in
-             ('v4passkey', 'v4jwt', 'v4oidc')}
+             ('v4passkey', 'v4jwt', 'v4k8s', 'v4oidc')}
     for loader in names.values():
         assert 'trust_id' not in [o.dest for o in loader.get_options()]
         assert 'project_name' in [o.dest for o in loader.get_options()]
@@ -27,3 +27,12 @@ def test_plugins_load_from_options_without_a_trust():
         user_domain_id='default', password='for another login')
     assert auth.scope == {'project': {'name': 'p',
                                       'domain': {'id': 'default'}}}
+
+
+def test_v4k8s_defaults_to_the_pods_token():
+    auth = loading.get_plugin_loader('v4k8s').load_from_options(
+        auth_url='http://h/v3', kubernetes_instance='i1',
+        kubernetes_role='deployer')
+    assert auth.jwt_file == \
+        '/var/run/secrets/kubernetes.io/serviceaccount/token'
+    assert (auth.instance, auth.role) == ('i1', 'deployer')

@@ -15,6 +15,7 @@ URLs."""
 from importlib import metadata
 from unittest import mock
 
+from keystone_ng_client.osc import plugin
 from keystone_ng_client.osc.v1 import common
 
 
@@ -23,7 +24,7 @@ def test_every_command_builds_its_parser():
     its own --help-free minimum (what the reference and the CLI show)."""
     commands = [ep for ep in metadata.entry_points(
         group='openstack.identity_ng.v1')]
-    assert len(commands) == 33
+    assert len(commands) == 43
     for ep in commands:
         assert ep.name.startswith('ng_')
         cls = ep.load()
@@ -35,3 +36,21 @@ def test_every_command_builds_its_parser():
 
 def test_a_name_is_one_path_segment():
     assert common.seg('../v3/users?x=1#y') == '..%2Fv3%2Fusers%3Fx%3D1%23y'
+
+
+def test_lists_follow_their_pages():
+    pages = {
+        'http://k/v4/k8s_auth/instances': {
+            'instances': [{'id': 'a'}], 'links': {'next': 'http://k/p2'}},
+        'http://k/p2': {'instances': [{'id': 'b'}],
+                        'links': {'next': 'http://k/p3'}},
+        'http://k/p3': {'instances': [], 'links': {'next': None}},
+    }
+    session = mock.Mock()
+    session.request.side_effect = lambda url, method, **kw: mock.Mock(
+        json=lambda: pages[url])
+    session.get.side_effect = lambda url, **kw: mock.Mock(
+        json=lambda: pages[url])
+    client = plugin.Client(session, 'http://k')
+    assert [i['id'] for i in client.get_all(
+        '/k8s_auth/instances', 'instances')] == ['a', 'b']
