@@ -50,7 +50,7 @@ INSTANCE = crud.Kind(
     list_doc='Only those the caller may see, a page at a time (limit, '
              'marker: the last ID of the previous page; links.next).',
     path='k8s_auth/instances', policy_member='k8s_auth_instance',
-    before_write=before_write, paginated=True)
+    before_write=before_write)
 
 ROLE = crud.Kind(
     member='role', plural='roles', id_param='role_id',
@@ -70,8 +70,7 @@ ROLE = crud.Kind(
              'previous page; links.next).',
     path='k8s_auth/instances/{instance_id}/roles',
     policy_member='k8s_auth_role', before_write=before_write,
-    parent_param='instance_id', parent_target=core.instance_target_by_id,
-    paginated=True)
+    parent_param='instance_id', parent_target=core.instance_target_by_id)
 
 
 class LoginResource(ks_flask.ResourceBase):

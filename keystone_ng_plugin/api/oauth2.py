@@ -175,23 +175,17 @@ class ClientsResource(ks_flask.ResourceBase):
         ``enabled`` filters.
         """
         _enforce('list', domain_id)
-        args = flask.request.args
-        limit = min(int(args.get('limit', crud.max_limit())),
-                    crud.max_limit())
-        enabled = args.get('enabled')
+        limit, marker = crud.page_request()
+        enabled = flask.request.args.get('enabled')
         page, more = clients.get_manager().list(
             domain_id, enabled=None if enabled is None else
-            enabled == 'true', limit=limit, marker=args.get('marker'))
-        path = 'oauth2/%s/clients' % urllib.parse.quote(domain_id, safe='')
-        following = None
-        if more:
-            query = {k: v for k, v in args.items() if k != 'marker'}
-            query.update(limit=limit, marker=page[-1]['provider_id'])
-            following = '%s?%s' % (discovery.v4_url(path),
-                                   urllib.parse.urlencode(query))
+            enabled == 'true', limit=limit, marker=marker)
+        url = discovery.v4_url('oauth2/%s/clients' % urllib.parse.quote(
+            domain_id, safe=''))
         return {'oauth2_clients': page,
-                'links': {'self': discovery.v4_url(path),
-                          'next': following, 'previous': None}}
+                'links': {'self': url, 'next': crud.next_link(
+                    url, limit, page[-1]['provider_id']) if more else None,
+                    'previous': None}}
 
 
 def _refuse_restricted():

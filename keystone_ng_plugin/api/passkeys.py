@@ -12,6 +12,7 @@
 """A user's passkeys: /v4/users/{user_id}/passkeys."""
 
 import http.client
+import urllib.parse
 
 import flask
 
@@ -20,6 +21,7 @@ from keystone.common import rbac_enforcer
 from keystone.server import flask as ks_flask
 
 from keystone_ng_plugin.common import api as ng_api
+from keystone_ng_plugin.common import crud
 from keystone_ng_plugin.common import discovery
 from keystone_ng_plugin.common import validation
 from keystone_ng_plugin.passkey import core
@@ -86,17 +88,25 @@ class PasskeysResource(ks_flask.ResourceBase):
 
     @ng_api.operation(summary="List a user's passkeys", tags=TAGS,
                       errors=(404,))
+    @validation.request_query_schema(schema.passkeys_query)
     @validation.response_body_schema(schema.passkeys_response)
     def get(self, user_id):
-        """Every passkey of the user, oldest first (never key material)."""
+        """The user's passkeys, oldest first (never key material), a page
+        at a time (limit, marker: the last ID of the previous page;
+        links.next)."""
         _enforce('identity:ng:passkey:list', user_id)
-        passkeys = core.get_manager().list_passkeys(user_id)
-        return {
-            'passkeys': [p.to_api() for p in passkeys],
-            'links': {'self': discovery.v4_url(
-                'users/%s/passkeys' % user_id),
-                'next': None, 'previous': None},
-        }
+        limit, marker = crud.page_request()
+        passkeys = core.get_manager().list_passkeys(user_id, limit + 1,
+                                                    marker)
+        url = discovery.v4_url('users/%s/passkeys' % urllib.parse.quote(
+            user_id, safe=''))
+        following = None
+        if len(passkeys) > limit:
+            passkeys = passkeys[:limit]
+            following = crud.next_link(url, limit, passkeys[-1].id)
+        return {'passkeys': [p.to_api() for p in passkeys],
+                'links': {'self': url, 'next': following,
+                          'previous': None}}
 
 
 class PasskeyResource(ks_flask.ResourceBase):

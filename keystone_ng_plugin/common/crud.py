@@ -47,21 +47,6 @@ def max_limit() -> int:
     return CONF.list_limit or DEFAULT_LIMIT
 
 
-def page_query(marker_doc: str = 'the last ID of the previous page'
-               ) -> dict:
-    """The ``limit`` and ``marker`` query parameters of a paginated list
-    (for a kind's query schema)."""
-    return {
-        'limit': {'type': 'string', 'pattern': '^[1-9][0-9]{0,5}$',
-                  'description': 'Most items in a page (at most '
-                                 'keystone\'s [DEFAULT] list_limit, 100 when '
-                                 'unset; also the default).'},
-        'marker': {'type': 'string', 'minLength': 1, 'maxLength': 64,
-                   'description': 'Start after this item: ' + marker_doc
-                                  + ' (links.next carries it).'},
-    }
-
-
 @dataclasses.dataclass(frozen=True)
 class Kind:
     """What differs between the plugin's CRUD collections."""
@@ -89,8 +74,9 @@ class Kind:
     parent_param: ty.Optional[str] = None
     parent_target: ty.Optional[ty.Callable[[str], dict]] = None
     # lists answer pages (limit/marker): the manager has page(limit,
-    # marker, **filters), by ID
-    paginated: bool = False
+    # marker, **filters): at most limit items by ID after the marker, fewer
+    # only when there are no more
+    paginated: bool = True
 
 
 def _path(kind: Kind, path: dict) -> str:
@@ -102,13 +88,32 @@ def _path(kind: Kind, path: dict) -> str:
         urllib.parse.quote(path[kind.parent_param], safe=''))
 
 
-def _visible_page(kind: Kind, rule: str, filters: dict):
+def _id(ref) -> str:
+    """The ID of a record (a dict, or a typed record)."""
+    return ref['id'] if isinstance(ref, dict) else ref.id
+
+
+def page_request() -> tuple[int, ty.Optional[str]]:
+    """This list request's page size (at most :func:`max_limit`) and
+    marker."""
+    args = flask.request.args
+    return (min(int(args.get('limit', max_limit())), max_limit()),
+            args.get('marker'))
+
+
+def next_link(url: str, limit: int, marker: str) -> str:
+    """The URL of the page after ``marker``: this request's query with
+    the limit and that marker."""
+    query = {k: v for k, v in flask.request.args.items() if k != 'marker'}
+    query.update(limit=limit, marker=marker)
+    return '%s?%s' % (url, urllib.parse.urlencode(query))
+
+
+def _visible_page(kind: Kind, rule: str, filters: dict, url: str):
     """One page of the items the caller may see, and the next page's link
     (None after the last page). Items the show rule hides are skipped
     without shortening the page."""
-    args = flask.request.args
-    limit = min(int(args.get('limit', max_limit())), max_limit())
-    cursor = args.get('marker')
+    limit, cursor = page_request()
     visible: list = []
     while len(visible) <= limit:
         batch = kind.manager().page(limit + 1, cursor, **filters)
@@ -116,13 +121,11 @@ def _visible_page(kind: Kind, rule: str, filters: dict):
                     if policy.allowed(rule + 'get', kind.target(ref))]
         if len(batch) <= limit:
             break
-        cursor = batch[-1]['id']
+        cursor = _id(batch[-1])
     if len(visible) <= limit:
         return visible, None
     visible = visible[:limit]
-    query = {k: v for k, v in args.items() if k != 'marker'}
-    query.update(limit=limit, marker=visible[-1]['id'])
-    return visible, urllib.parse.urlencode(query)
+    return visible, next_link(url, limit, _id(visible[-1]))
 
 
 def crud_resources(kind: Kind):
@@ -193,8 +196,7 @@ def crud_resources(kind: Kind):
             url = discovery.v4_url(_path(kind, path))
             following = None
             if kind.paginated:
-                refs, query = _visible_page(kind, rule, filters)
-                following = query and url + '?' + query
+                refs, following = _visible_page(kind, rule, filters, url)
             else:
                 refs = [ref for ref in kind.manager().list(**filters)
                         if policy.allowed(rule + 'get', kind.target(ref))]

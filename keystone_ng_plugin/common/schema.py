@@ -58,3 +58,15 @@ token_response = {
     'required': ['token'],
     'properties': {'token': {'type': 'object'}},
 }
+
+
+# The ``limit`` and ``marker`` query parameters of every list.
+PAGE_QUERY = {
+    'limit': {'type': 'string', 'pattern': '^[1-9][0-9]{0,5}$',
+              'description': 'Most items in a page (at most keystone\'s '
+                             '[DEFAULT] list_limit, 100 when unset; also '
+                             'the default).'},
+    'marker': {'type': 'string', 'minLength': 1, 'maxLength': 64,
+               'description': 'Start after this ID: the last of the '
+                              'previous page (links.next carries it).'},
+}

@@ -193,6 +193,12 @@ class IdentityProviderManager:
     def list(self, **filters) -> list[records.IdentityProvider]:
         return self.driver.list(**filters)
 
+    def page(self, limit: int, marker: ty.Optional[str] = None,
+             **filters) -> ty.List[records.IdentityProvider]:
+        """At most ``limit`` of them by ID after ``marker`` (keyset
+        pagination)."""
+        return self.driver.page(limit, marker, **filters)
+
     def update(self, idp_id: str,
                changes: dict) -> records.IdentityProvider:
         check_urls(changes)

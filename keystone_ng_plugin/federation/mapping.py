@@ -162,6 +162,12 @@ class MappingManager:
     def list(self, **filters) -> list[records.Mapping]:
         return self.driver.list(**filters)
 
+    def page(self, limit: int, marker: ty.Optional[str] = None,
+             **filters) -> ty.List[records.Mapping]:
+        """At most ``limit`` of them by ID after ``marker`` (keyset
+        pagination)."""
+        return self.driver.page(limit, marker, **filters)
+
     def update(self, mapping_id: str, changes: dict) -> records.Mapping:
         merged = dict(self.driver.get(mapping_id).to_dict(), **changes)
         self._check(merged)

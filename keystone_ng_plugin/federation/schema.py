@@ -118,6 +118,7 @@ identity_providers_response = {
 identity_providers_query = {
     'type': 'object',
     'properties': {
+        **common_schema.PAGE_QUERY,
         'name': {'type': 'string', 'maxLength': 255},
         'domain_id': {'type': 'string', 'maxLength': 64},
     },
@@ -212,6 +213,7 @@ mappings_response = {
 mappings_query = {
     'type': 'object',
     'properties': {
+        **common_schema.PAGE_QUERY,
         'name': {'type': 'string', 'maxLength': 255},
         'idp_id': {'type': 'string', 'maxLength': 64},
         'domain_id': {'type': 'string', 'maxLength': 64},

@@ -15,7 +15,7 @@ groups, token_ttl)."""
 
 import copy
 
-from keystone_ng_plugin.common import crud
+from keystone_ng_plugin.common import schema as common_schema
 
 _id = {'type': 'string', 'minLength': 1, 'maxLength': 64}
 _nullable_id = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 64}
@@ -105,7 +105,7 @@ instances_response = {
 
 instances_query = {
     'type': 'object',
-    'properties': dict(crud.page_query(), domain_id=_id, name=_name),
+    'properties': dict(common_schema.PAGE_QUERY, domain_id=_id, name=_name),
     'additionalProperties': False,
 }
 
@@ -200,7 +200,7 @@ roles_response = {
 
 roles_query = {
     'type': 'object',
-    'properties': dict(crud.page_query(), name=_name),
+    'properties': dict(common_schema.PAGE_QUERY, name=_name),
     'additionalProperties': False,
 }
 

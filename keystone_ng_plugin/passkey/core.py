@@ -421,8 +421,19 @@ class Manager:
         return passkey, verified
 
     # Management.
-    def list_passkeys(self, user_id: str) -> list[backend_base.Passkey]:
-        return self.driver.list_for_user(user_id)
+    def list_passkeys(self, user_id: str, limit: ty.Optional[int] = None,
+                      marker: ty.Optional[str] = None
+                      ) -> list[backend_base.Passkey]:
+        """The user's passkeys, oldest first: all, or a page of ``limit``
+        after the passkey ``marker`` (400 when that is not one of the
+        user's)."""
+        if limit is None:
+            return self.driver.list_for_user(user_id)
+        found = self.driver.page_for_user(user_id, limit, marker)
+        if found is None:
+            raise exception.ValidationError(
+                message='marker %s is not a passkey of the user' % marker)
+        return found
 
     def get_passkey(self, user_id: str,
                     passkey_id: str) -> backend_base.Passkey:

@@ -176,6 +176,12 @@ passkeys_response = {
     },
 }
 
+passkeys_query = {
+    'type': 'object',
+    'properties': dict(common_schema.PAGE_QUERY),
+    'additionalProperties': False,
+}
+
 passkey_update_request = {
     'type': 'object',
     'required': ['passkey'],

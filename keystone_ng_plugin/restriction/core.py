@@ -142,6 +142,12 @@ class Manager:
     def list(self, **filters) -> list[dict]:
         return self.driver.list(**filters)
 
+    def page(self, limit: int, marker: ty.Optional[str] = None,
+             **filters) -> ty.List[dict]:
+        """At most ``limit`` of them by ID after ``marker`` (keyset
+        pagination)."""
+        return self.driver.page(limit, marker, **filters)
+
     def update(self, restriction_id: str, changes: dict) -> dict:
         current = self.driver.get(restriction_id)
         updated = self.driver.update(restriction_id,

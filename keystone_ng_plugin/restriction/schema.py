@@ -13,6 +13,8 @@
 
 import copy
 
+from keystone_ng_plugin.common import schema as common_schema
+
 _id = {'type': 'string', 'minLength': 1, 'maxLength': 64}
 _nullable_id = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 64}
 
@@ -113,6 +115,7 @@ restrictions_response = {
 restrictions_query = {
     'type': 'object',
     'properties': {
+        **common_schema.PAGE_QUERY,
         'domain_id': _id, 'user_id': _id, 'project_id': _id,
     },
     'additionalProperties': False,

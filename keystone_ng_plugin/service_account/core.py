@@ -133,8 +133,14 @@ class Manager:
 
     def list(self, **filters) -> list[dict]:
         name = filters.pop('name', None)
+        return self._views(self.store.list(**filters), name)
+
+    @staticmethod
+    def _views(rows, name: ty.Optional[str]) -> ty.List[dict]:
+        """The accounts of these rows (with their keystone users), of
+        this name if one is given."""
         found = []
-        for row in self.store.list(**filters):
+        for row in rows:
             try:
                 user = PROVIDERS.identity_api.get_user(row['id'])
             except exception.UserNotFound:
@@ -142,6 +148,20 @@ class Manager:
             if name is None or user['name'] == name:
                 found.append(_view(row, user))
         return found
+
+    def page(self, limit: int, marker: ty.Optional[str] = None,
+             **filters) -> ty.List[dict]:
+        """At most ``limit`` accounts by ID after ``marker``; fewer only
+        when there are no more (a name filter reads on until then)."""
+        name = filters.pop('name', None)
+        found: list = []
+        while len(found) < limit:
+            rows = self.store.page(limit, marker, **filters)
+            found += self._views(rows, name)
+            if len(rows) < limit:
+                break
+            marker = rows[-1]['id']
+        return found[:limit]
 
     def update(self, account_id: str, changes: dict) -> dict:
         row = self.store.get(account_id)

@@ -11,6 +11,8 @@
 # under the License.
 """JSON schemas of /v4/service_accounts."""
 
+from keystone_ng_plugin.common import schema as common_schema
+
 _name = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 _id = {'type': 'string', 'minLength': 1, 'maxLength': 64}
 _description = {'type': ['string', 'null'], 'maxLength': 1024}
@@ -62,7 +64,8 @@ service_accounts_response = {
 
 service_accounts_query = {
     'type': 'object',
-    'properties': {'domain_id': _id, 'name': _name},
+    'properties': dict(common_schema.PAGE_QUERY, domain_id=_id,
+                       name=_name),
     'additionalProperties': False,
 }
 

@@ -85,6 +85,24 @@ class OpenAPIDocumentTest(testtools.TestCase):
             [(p['name'], p['in'], p['required']) for p in op['parameters']])
         self.assertIn('404', op['responses'])
 
+    def test_every_list_is_paginated(self):
+        """A list (an answer with links) takes limit and marker: the
+        contract's paging, bounded by keystone's list_limit."""
+        unpaged = []
+        for path, item in versions.openapi_document()['paths'].items():
+            op = item.get('get')
+            if op is None:
+                continue
+            answer = op['responses']['200'].get('content', {}).get(
+                'application/json', {}).get('schema', {})
+            if 'links' not in answer.get('required', ()):
+                continue
+            query = {p['name'] for p in op.get('parameters', ())
+                     if p['in'] == 'query'}
+            if not {'limit', 'marker'} <= query:
+                unpaged.append(path)
+        self.assertEqual([], unpaged)
+
     def test_undeclared_method_is_a_programming_error(self):
         class Bare(ks_flask.ResourceBase):
             def get(self):

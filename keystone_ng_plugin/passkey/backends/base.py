@@ -85,6 +85,13 @@ class PasskeyDriverBase(metaclass=abc.ABCMeta):
         """A user's passkeys, oldest first."""
 
     @abc.abstractmethod
+    def page_for_user(self, user_id: str, limit: int,
+                      marker: ty.Optional[str] = None
+                      ) -> ty.Optional[list[Passkey]]:
+        """At most ``limit`` of a user's passkeys, oldest first, after the
+        passkey ``marker`` (None when that is not one of the user's)."""
+
+    @abc.abstractmethod
     def update_description(self, passkey_id: str,
                            description: ty.Optional[str]) -> Passkey:
         """Rename a passkey."""

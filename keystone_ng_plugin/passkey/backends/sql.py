@@ -129,6 +129,23 @@ class Passkey(base.PasskeyDriverBase):
             ).scalars()
             return [_to_passkey(row) for row in rows]
 
+    def page_for_user(self, user_id, limit, marker=None):
+        order = (PasskeyModel.created_at, PasskeyModel.id)
+        with sql.session_for_read() as session:
+            query = sa.select(PasskeyModel).where(
+                PasskeyModel.user_id == user_id)
+            if marker is not None:
+                after = session.get(PasskeyModel, marker)
+                if after is None or after.user_id != user_id:
+                    return None
+                query = query.where(sa.or_(
+                    PasskeyModel.created_at > after.created_at,
+                    sa.and_(PasskeyModel.created_at == after.created_at,
+                            PasskeyModel.id > after.id)))
+            rows = session.execute(
+                query.order_by(*order).limit(limit)).scalars()
+            return [_to_passkey(row) for row in rows]
+
     def update_description(self, passkey_id, description):
         with sql.session_for_write() as session:
             row = session.get(PasskeyModel, passkey_id)

@@ -88,7 +88,7 @@ class ListPasskeys(command.Lister):
 
     def take_action(self, parsed_args):
         client = common.client_of(self.app)
-        items = client.get(_base(client, parsed_args))['passkeys']
+        items = client.get_all(_base(client, parsed_args), 'passkeys')
         columns = COLUMNS if parsed_args.long else LIST_COLUMNS
         return columns, [common.formatted(i, columns) for i in items]
 
