@@ -68,6 +68,8 @@ class ClientModel(sql.ModelBase):
                             name='uq_ng_oauth2_client_provider_id'),
         sa.Index('ix_ng_oauth2_client_service_account_id',
                  'service_account_id'),
+        sa.Index('ix_ng_oauth2_client_token_restriction_id',
+                 'token_restriction_id'),
         sql.TABLE_ARGS,
     )
 

@@ -55,8 +55,11 @@ class PendingModel(sql.ModelBase):
     """An authorization request waiting for the user (login, second
     factor, consent)."""
     __tablename__ = 'ng_oauth2_pending'
-    __table_args__ = (sa.Index('ix_ng_oauth2_pending_expires_at',
-                               'expires_at'), sql.TABLE_ARGS)
+    __table_args__ = (
+        sa.Index('ix_ng_oauth2_pending_expires_at', 'expires_at'),
+        sa.Index('ix_ng_oauth2_pending_user_id', 'user_id'),
+        sa.Index('ix_ng_oauth2_pending_domain_id', 'domain_id'),
+        sql.TABLE_ARGS)
     id: _Str = _id(primary_key=True)
     domain_id: _Str = _id(nullable=False)
     client_id: _Str = _id(nullable=False)
@@ -78,6 +81,7 @@ class SessionModel(sql.ModelBase):
         sa.UniqueConstraint('sid', name='uq_ng_oauth2_session_sid'),
         sa.Index('ix_ng_oauth2_session_user_id', 'user_id'),
         sa.Index('ix_ng_oauth2_session_expires_at', 'expires_at'),
+        sa.Index('ix_ng_oauth2_session_domain_id', 'domain_id'),
         sql.TABLE_ARGS)
     id: _Str = _id(primary_key=True)
     sid: _Str = _id(nullable=False)
@@ -103,8 +107,11 @@ class ConsentModel(sql.ModelBase):
 
 class CodeModel(sql.ModelBase):
     __tablename__ = 'ng_oauth2_code'
-    __table_args__ = (sa.Index('ix_ng_oauth2_code_expires_at',
-                               'expires_at'), sql.TABLE_ARGS)
+    __table_args__ = (
+        sa.Index('ix_ng_oauth2_code_expires_at', 'expires_at'),
+        sa.Index('ix_ng_oauth2_code_user_id', 'user_id'),
+        sa.Index('ix_ng_oauth2_code_domain_id', 'domain_id'),
+        sql.TABLE_ARGS)
     id: _Str = _id(primary_key=True)
     domain_id: _Str = _id(nullable=False)
     client_id: _Str = _id(nullable=False)
@@ -130,7 +137,8 @@ class RefreshModel(sql.ModelBase):
     __tablename__ = 'ng_oauth2_refresh'
     __table_args__ = tuple(
         sa.Index('ix_ng_oauth2_refresh_%s' % column, column)
-        for column in ('family_id', 'client_id', 'user_id', 'expires_at')
+        for column in ('family_id', 'client_id', 'user_id', 'expires_at',
+                       'domain_id')
     ) + (sql.TABLE_ARGS,)
     id: _Str = _id(primary_key=True)
     family_id: _Str = _id(nullable=False)
@@ -152,8 +160,10 @@ class RefreshModel(sql.ModelBase):
 class RevokedModel(sql.ModelBase):
     """Access tokens (by ``jti``) revoked before they expire."""
     __tablename__ = 'ng_oauth2_revoked'
-    __table_args__ = (sa.Index('ix_ng_oauth2_revoked_expires_at',
-                               'expires_at'), sql.TABLE_ARGS)
+    __table_args__ = (
+        sa.Index('ix_ng_oauth2_revoked_expires_at', 'expires_at'),
+        sa.Index('ix_ng_oauth2_revoked_domain_id', 'domain_id'),
+        sql.TABLE_ARGS)
     jti: _Str = _id(primary_key=True)
     domain_id: _Str = _id(nullable=False)
     expires_at: _Time = orm.mapped_column(sa.DateTime, nullable=False)
@@ -168,6 +178,8 @@ class DeviceModel(sql.ModelBase):
         sa.UniqueConstraint('user_code_hash',
                             name='uq_ng_oauth2_device_user_code_hash'),
         sa.Index('ix_ng_oauth2_device_expires_at', 'expires_at'),
+        sa.Index('ix_ng_oauth2_device_user_id', 'user_id'),
+        sa.Index('ix_ng_oauth2_device_domain_id', 'domain_id'),
         sql.TABLE_ARGS)
     id: _Str = _id(primary_key=True)
     user_code_hash: _Str = _id(nullable=False)

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import typing as ty
 
 import sqlalchemy as sa
 
@@ -41,7 +42,9 @@ def _bin(name: str) -> str:
 
 class Cluster:
 
-    def __init__(self):
+    def __init__(self, settings: ty.Optional[dict] = None):
+        """``settings``: server parameters (``-c name=value``)."""
+        self.settings = dict(settings or {})
         self.port = deployment.free_port()
         self.dir = tempfile.mkdtemp(prefix='ng-pg-')
         self.data = os.path.join(self.dir, 'data')
@@ -64,9 +67,11 @@ class Cluster:
                 ' '.join(cmd), result.stdout, result.stderr))
 
     def _ctl(self, *args: str):
+        options = ''.join(' -c %s=%s' % item
+                          for item in sorted(self.settings.items()))
         self._run(_bin('pg_ctl'), '-D', self.data, '-l', self.log, '-w',
-                  '-o', '-p %d -k %s -c listen_addresses=127.0.0.1' % (
-                      self.port, self.dir), *args)
+                  '-o', '-p %d -k %s -c listen_addresses=127.0.0.1%s' % (
+                      self.port, self.dir, options), *args)
 
     def start(self):
         self._ctl('start')

@@ -15,11 +15,17 @@ against the functional server with no failure and leaves nothing behind.
 """
 
 import os
+import re
 import subprocess
 
 import pytest
 import sqlalchemy as sa
 
+from keystone_ng_plugin.server import deployment
+from keystone_ng_plugin_tests.functional import conftest
+from keystone_ng_plugin_tests.functional import private_postgres
+from keystone_ng_plugin_tests.functional import test_k8s_auth
+from keystone_ng_plugin_tests import kube_apiserver
 from keystone_ng_plugin_tests import rally_task
 
 PLUGIN_DIR = rally_task.PLUGIN_DIR
@@ -103,15 +109,97 @@ def _rows(dep, table):
         engine.dispose()
 
 
+# The PostgreSQL of the smoke task: every statement's plan logged
+# (auto_explain), sequential scans only where no index can serve.
+EXPLAINED = {'shared_preload_libraries': 'auto_explain',
+             'auto_explain.log_min_duration': '0',
+             'enable_seqscan': 'off'}
+MARK = 'ng-hot-paths-begin'
+
+
+@pytest.fixture(scope='module')
+def explained():
+    """A keystone on a private PostgreSQL that EXPLAINs every statement
+    into its log (private_postgres: the shared servers are not touched)."""
+    try:
+        pg = private_postgres.Cluster(settings=EXPLAINED)
+    except private_postgres.Unavailable as exc:
+        if os.environ.get('CI'):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    dep = deployment.Deployment(
+        state_dir=os.path.join(pg.dir, 'keystone'),
+        database_url=pg.create_database(),
+        port=deployment.free_port(), extra_config=conftest.TEST_CONFIG)
+    dep.setup()
+    dep.start()
+    yield pg, dep
+    dep.stop()
+    pg.destroy()
+
+
+def _plans_after_mark(pg) -> list[str]:
+    """Every statement's logged plan (with its query text) after MARK."""
+    with open(pg.log, errors='replace') as f:
+        log = f.read()
+    log = log[log.rindex(MARK):]
+    return re.split(r'LOG:\s+duration: [^\n]*plan:', log)[1:]
+
+
+def _sequential_scans(pg) -> dict:
+    """Plugin tables a logged plan reads sequentially, with the plans."""
+    scans: dict = {}
+    for plan in _plans_after_mark(pg):
+        for table in re.findall(r'Seq Scan on (ng_\w+)', plan):
+            scans.setdefault(table, set()).add(' '.join(plan.split())[:400])
+    return scans
+
+
+def _the_other_hot_paths(dep, admin):
+    """What the smoke task does not run: a Kubernetes login and every
+    list of the plugin (filtered as its clients filter)."""
+    cluster = kube_apiserver.KubeAPIServer()
+    try:
+        with test_k8s_auth._setup(admin, cluster) as k:
+            role = test_k8s_auth._role(
+                admin, k['instance']['id'],
+                token_restriction_id=k['restriction']['id'])
+            test_k8s_auth._login(dep, k['instance']['id'], cluster.issue(
+                'ci', 'deployer', audiences=[test_k8s_auth.AUD]),
+                role['name'])
+            for path in ('/v4/k8s_auth/instances?domain_id=' + k['domain'],
+                         '/v4/k8s_auth/instances/%s/roles'
+                         % k['instance']['id'],
+                         '/v4/tokens/restrictions?domain_id=' + k['domain'],
+                         '/v4/service_accounts?domain_id=' + k['domain'],
+                         '/v4/federation/identity_providers',
+                         '/v4/federation/mappings',
+                         '/v4/users/%s/passkeys' % admin.user_id,
+                         '/v4/oauth2/default/clients'):
+                admin.request('GET', path, status=200)
+    finally:
+        cluster.stop()
+
+
 def test_smoke_task_runs_every_scenario_without_failure(
-        keystone, oidc_provider, rally_python, tmp_path):
-    if keystone.backend != 'postgresql':
-        pytest.skip('run once, on PostgreSQL (the benchmark database)')
-    before = {table: _rows(keystone, table) for table in NG_TABLES}
-    rally = rally_task.Rally(str(tmp_path), keystone)
-    uuid = rally.start({'passkey_origin': keystone.passkey_origins[0],
+        explained, oidc_provider, rally_python, tmp_path):
+    """Every scenario, once, on PostgreSQL (the benchmark's database),
+    with every plan of its statements logged: no hot path reads a plugin
+    table sequentially."""
+    pg, dep = explained
+    admin = conftest.Admin(dep)
+    before = {table: _rows(dep, table) for table in NG_TABLES}
+    rally = rally_task.Rally(str(tmp_path), dep)
+    engine = sa.create_engine(dep.database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT '%s'" % MARK))
+    finally:
+        engine.dispose()
+    uuid = rally.start({'passkey_origin': dep.passkey_origins[0],
                         'oidc_discovery_url': oidc_provider.discovery_url},
                        args_file=rally_task.SMOKE_ARGS)
+    _the_other_hot_paths(dep, admin)
     assert rally.sla_ok(uuid)
     seen = {}
     for title, workload in rally_task.workloads(rally.results(uuid)):
@@ -124,4 +212,11 @@ def test_smoke_task_runs_every_scenario_without_failure(
                 ACTIONS[name], title
     assert sorted(seen) == sorted(ACTIONS)
     # Every context cleaned up what it made.
-    assert {table: _rows(keystone, table) for table in NG_TABLES} == before
+    assert {table: _rows(dep, table) for table in NG_TABLES} == before
+    # Plans were logged, and none reads a plugin table sequentially.
+    plans = _plans_after_mark(pg)
+    assert any('ng_' in plan for plan in plans), len(plans)
+    scans = _sequential_scans(pg)
+    assert scans == {}, '\n\n'.join(
+        '%s:\n  %s' % (table, '\n  '.join(sorted(plans)))
+        for table, plans in sorted(scans.items()))

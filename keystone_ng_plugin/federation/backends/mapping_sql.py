@@ -38,6 +38,10 @@ class MappingModel(sql.ModelBase):
         sa.UniqueConstraint('idp_id', 'name',
                             name='uq_ng_federation_mapping_idp_name'),
         sa.Index('ix_ng_federation_mapping_domain_id', 'domain_id'),
+        sa.Index('ix_ng_federation_mapping_service_account_id',
+                 'service_account_id'),
+        sa.Index('ix_ng_federation_mapping_token_restriction_id',
+                 'token_restriction_id'),
         sql.TABLE_ARGS,
     )
 
