@@ -102,7 +102,7 @@ class EdgeTest(base.TestCase):
                                    outage_retry_after=7)
         token = self.admin_token()
         with mock.patch.object(
-                federation.IdentityProviderManager, 'list',
+                federation.IdentityProviderManager, 'page',
                 side_effect=db_exception.DBConnectionError('gone')):
             r = self.call('get', '/v4/federation/identity_providers',
                           token, http.client.SERVICE_UNAVAILABLE)
