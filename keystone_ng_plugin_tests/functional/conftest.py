@@ -46,6 +46,30 @@ TEST_CONFIG = {'identity': {'password_hash_rounds': '4'},
 OIDC_REDIRECT_URI = 'http://127.0.0.1:8790/callback'
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'client_only: tests the client (keystone-ng-client), '
+        'which no database changes: collected on SQLite only')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect ``client_only`` tests on the other databases, before any
+    deployment of theirs is started (the server's side of what they do
+    is tested on every database by the other modules)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, 'callspec', None), 'params', {})
+        backend = params.get('keystone', params.get('short_lived'))
+        if (item.get_closest_marker('client_only') and backend and
+                backend != 'sqlite'):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _database(backend, state_dir):
     try:
         return databases.create(backend, state_dir)

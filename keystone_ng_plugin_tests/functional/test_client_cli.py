@@ -53,6 +53,10 @@ PYTHON = os.path.join(CLIENT_VENV, 'bin', 'python')
 SOFTCTAP = 'keystone_ng_client.tests.softctap:device'
 GROUP = 'ng'
 
+# The client's behaviour does not depend on keystone's database: once, on
+# SQLite (conftest deselects the others before starting them).
+pytestmark = pytest.mark.client_only
+
 
 @pytest.fixture(scope='module', autouse=True)
 def client_venv():

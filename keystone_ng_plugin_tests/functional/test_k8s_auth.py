@@ -73,13 +73,6 @@ def _role(admin, instance_id, **fields):
                          json={'role': ref}).json()['role']
 
 
-def _once_on_sqlite(keystone):
-    """The CLI tests are about the client, which no database changes:
-    they run once (the logins above run on every database)."""
-    if keystone.backend != 'sqlite':
-        pytest.skip('the client is checked once, on SQLite')
-
-
 def _login(keystone, instance_id, jwt, role_name, status=200):
     r = requests.post(keystone.base_url +
                       '/v4/k8s_auth/instances/%s/auth' % instance_id,
@@ -216,11 +209,11 @@ def test_instances_and_roles_pages(keystone, admin, cluster):
         assert seen == ids
 
 
+@pytest.mark.client_only
 def test_the_v4k8s_plugin_of_the_openstack_cli(keystone, admin,
                                                cluster, tmp_path):
     """``openstack token issue`` of the clean client venv, as a pod runs
     it: the token file is read again at every login (rotated here)."""
-    _once_on_sqlite(keystone)
     with _setup(admin, cluster) as k:
         role = _role(admin, k['instance']['id'],
                      token_restriction_id=k['restriction']['id'])
@@ -248,10 +241,10 @@ def test_the_v4k8s_plugin_of_the_openstack_cli(keystone, admin,
         assert '401' in cli.fails('token', 'issue')
 
 
+@pytest.mark.client_only
 def test_the_openstack_ng_k8s_commands(keystone, admin, cluster, tmp_path):
     """Every ``openstack ng k8s`` command of the clean client venv, its
     JSON output parsed; then a pod logs in through what they made."""
-    _once_on_sqlite(keystone)
     cli = test_client_cli._admin_cli(keystone, tmp_path)
     with conftest.service_account_in_new_domain(admin, prefix='k8s') as k:
         ca = tmp_path / 'ca.pem'
