@@ -18,18 +18,33 @@ So the state lives in the plugin's ``ng_ceremony_state`` table with an
 expiry, and :func:`consume` deletes the row before the caller verifies
 anything: of two concurrent requests (on any nodes) presenting the same
 handle, exactly one gets the data.
+
+A ceremony that is started far more often than it is finished, and by
+anyone (the passkey login), is *sealed* instead (:func:`seal`,
+:func:`open_once`): its state travels with the client, encrypted and
+authenticated (AES-256-GCM) with a key every node shares (a generated
+setting, in the database). Starting it writes nothing; finishing it
+inserts its spent marker, whose primary key makes the second use fail on
+any node, before the caller verifies anything.
 """
+
+import base64
+import binascii
 
 import dataclasses
 import datetime
 import json
 import secrets
+import time
 import typing as ty
 
+from cryptography.hazmat.primitives.ciphers import aead
 import flask
+from oslo_db import exception as db_exception
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from keystone_ng_plugin.common import settings
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin.common import throttle
 import keystone_ng_plugin.conf
@@ -40,6 +55,17 @@ HANDLE_BYTES = 32
 # One start in PURGE_ONE_IN also deletes expired ceremonies, so the table
 # stays small without a cron job (keystone-ng-manage purge_expired remains).
 PURGE_ONE_IN = 50
+# Sealed ceremonies.
+SEAL_KEY_SETTING = 'ceremony.seal_key'
+SEAL_VERSION = b'\x01'
+SEAL_NONCE_BYTES = 12
+SEAL_ID_BYTES = 16
+# The sealed state is padded to a multiple of this, and its subject to a
+# fixed width (keystone's IDs have at most 64 characters), so that its
+# length does not tell whether it has one (a decoy login from a real one).
+SEAL_BLOCK = 128
+SEAL_SUBJECT_CHARS = 64
+MAX_SEALED_CHARS = 2048
 
 
 class CeremonyState(sql.ModelBase):
@@ -196,3 +222,108 @@ def purge_expired(now: ty.Optional[datetime.datetime] = None) -> int:
             sa.delete(CeremonyState)
             .where(CeremonyState.expires_at <= now)
             .execution_options(synchronize_session=False)).rowcount
+
+
+# -- sealed ceremonies --------------------------------------------------------
+
+def _clock() -> float:
+    return time.time()
+
+
+def _seal_key() -> aead.AESGCM:
+    return aead.AESGCM(bytes.fromhex(settings.get_or_create(
+        SEAL_KEY_SETTING)))
+
+
+def _utc(seconds: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(
+        seconds, datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b'=').decode('ascii')
+
+
+def seal(kind: str, data: dict, *, ttl: int,
+         subject: ty.Optional[str] = None) -> str:
+    """A new sealed ceremony: its whole state, for the client to carry.
+
+    Nothing is written: any node can open it with the shared key, and
+    :func:`open_once` lets it be used once.
+
+    Args:
+        kind: what the ceremony is; bound to the seal (another kind never
+            opens it).
+        data: JSON-serialisable state.
+        ttl: seconds until it expires.
+        subject: whom it is bound to, if anyone.
+    Returns:
+        An opaque base64url string (e.g. a WebAuthn challenge).
+    """
+    if ttl <= 0:
+        raise ValueError('ttl must be positive')
+    if subject is not None and (not subject or subject.strip() != subject or
+                                len(subject) > SEAL_SUBJECT_CHARS):
+        raise ValueError('a subject is 1 to %d characters, no blanks '
+                         'around' % SEAL_SUBJECT_CHARS)
+    now = int(_clock())
+    plain = json.dumps({'j': _b64(secrets.token_bytes(SEAL_ID_BYTES)),
+                        'i': now, 'e': now + ttl,
+                        's': (subject or '').ljust(SEAL_SUBJECT_CHARS),
+                        'd': data},
+                       separators=(',', ':'), sort_keys=True).encode()
+    # Trailing blanks: JSON ignores them.
+    plain += b' ' * (-len(plain) % SEAL_BLOCK)
+    nonce = secrets.token_bytes(SEAL_NONCE_BYTES)
+    sealed = SEAL_VERSION + nonce + _seal_key().encrypt(
+        nonce, plain, kind.encode('utf-8'))
+    return _b64(sealed)
+
+
+def _unseal(kind: str, sealed: str) -> ty.Optional[dict]:
+    if not sealed or len(sealed) > MAX_SEALED_CHARS:
+        return None
+    try:
+        raw = base64.b64decode(sealed + '=' * (-len(sealed) % 4),
+                               altchars=b'-_', validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    if raw[:1] != SEAL_VERSION:
+        return None
+    nonce, body = raw[1:1 + SEAL_NONCE_BYTES], raw[1 + SEAL_NONCE_BYTES:]
+    try:
+        plain = _seal_key().decrypt(nonce, body, kind.encode('utf-8'))
+    except Exception:  # cryptography's InvalidTag, a short nonce, ...
+        return None
+    return json.loads(plain)
+
+
+def open_once(kind: str, sealed: str) -> ty.Optional[Ceremony]:
+    """Open a sealed ceremony and spend it, once across all nodes.
+
+    The spent marker is written (in the caller's transaction, when it has
+    one) before the caller verifies anything, so it stays spent when the
+    verification then fails, as :func:`consume` leaves a ceremony deleted.
+
+    Returns:
+        The ceremony, or None when it was not sealed by a node of this
+        deployment for ``kind``, has expired, or was used before.
+    """
+    state = _unseal(kind, sealed)
+    if state is None or state['e'] <= _clock():
+        return None
+    expires_at, created_at = _utc(state['e']), _utc(state['i'])
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        purge_expired()  # spent markers too, once they have expired
+    try:
+        with sql.session_for_write() as session:
+            session.execute(sa.insert(CeremonyState.__table__).values(
+                id=state['j'], kind=kind + '.spent', subject=None,
+                data='{}', created_at=created_at, expires_at=expires_at,
+                client=None))
+    except db_exception.DBDuplicateEntry:
+        return None
+    return Ceremony(handle=sealed, kind=kind,
+                    subject=state['s'].strip() or None,
+                    data=state['d'], created_at=created_at,
+                    expires_at=expires_at)

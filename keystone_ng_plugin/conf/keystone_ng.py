@@ -82,10 +82,12 @@ throttle_burst = cfg.IntOpt(
 
 max_outstanding_ceremonies = cfg.IntOpt(
     'max_outstanding_ceremonies', default=256, min=0,
-    help='Login ceremonies (passkey challenges, OIDC and WebSSO states) '
-         'that one client address may have started and not yet finished '
-         'or let expire. One more start answers 429 with Retry-After. It '
-         'bounds the rows one client can make keystone keep. 0: no cap.')
+    help='Ceremonies kept in the database (OIDC and WebSSO states, '
+         'passkey registration challenges) that one client address may '
+         'have started and not yet finished or let expire. One more start '
+         'answers 429 with Retry-After. It bounds the rows one client can '
+         'make keystone keep. Passkey login challenges are sealed and '
+         'write no row: only the throttle applies to them. 0: no cap.')
 
 GROUP = cfg.OptGroup(
     GROUP_NAME,

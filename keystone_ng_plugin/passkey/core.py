@@ -57,10 +57,12 @@ DECOY_KEY_SETTING = 'passkey.fake_credential_hmac_key'
 # Public keys and credential lists only: never sign counts or challenges.
 MEMOIZE = cache.get_memoization_decorator(group='passkey')
 
-# How a login ceremony was started.
+# How a login ceremony was started. A login challenge is sealed state
+# (ceremony.seal): a known user's and a decoy's have the same length, so
+# their modes do too (and the seal gives the subject a fixed width).
 MODE_USER = 'user'                 # for a known user with passkeys
 MODE_DISCOVERABLE = 'discoverable'  # usernameless: any of our passkeys
-MODE_DECOY = 'decoy'               # unknown user / no passkeys: never works
+MODE_DECOY = 'fake'                # unknown user / no passkeys: never works
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,13 +255,11 @@ class Manager:
         Returns:
             PublicKeyCredentialRequestOptionsJSON.
         """
-        with sql.session_for_write():
-            return self._authentication_options(user_id, user_name,
-                                                domain, scope)
+        return self._authentication_options(user_id, user_name, domain,
+                                            scope)
 
     def _authentication_options(self, user_id, user_name, domain, scope):
         rp = relying_party.current()
-        raw, challenge = self._new_challenge()
         subject = None
         if user_id or user_name:
             # By ID there is nothing to look up in keystone: the passkeys
@@ -280,14 +280,17 @@ class Manager:
                                                 user_id or identifier)
         else:
             mode, allow = MODE_DISCOVERABLE, []
+        # The challenge is the sealed ceremony: nothing is written until
+        # finish spends it (ceremony.seal: any node can finish, once).
+        challenge = ceremony.seal(LOGIN, {'mode': mode, 'scope': scope},
+                                  ttl=CONF.passkey.challenge_ttl,
+                                  subject=subject)
         options = credential_json.options_json(
             webauthn.generate_authentication_options(
-                rp_id=rp.id, challenge=raw, timeout=CONF.passkey.timeout_ms,
+                rp_id=rp.id, challenge=_b64decode(challenge),
+                timeout=CONF.passkey.timeout_ms,
                 user_verification=self._user_verification()))
         options['allowCredentials'] = allow
-        ceremony.start(LOGIN, {'mode': mode, 'scope': scope},
-                       ttl=CONF.passkey.challenge_ttl, subject=subject,
-                       handle=challenge)
         return options
 
     @MEMOIZE
@@ -350,11 +353,11 @@ class Manager:
             parsed = credential_json.parse_authentication(body)
         except credential_json.MalformedCredential as exc:
             _malformed(exc)
-        # One transaction: the challenge is deleted before anything is
-        # verified, and stays deleted (committed) when verification fails.
+        # One transaction: the challenge is spent before anything is
+        # verified, and stays spent (committed) when verification fails.
         refusal = None
         with sql.session_for_write():
-            started = ceremony.consume(LOGIN, parsed.challenge)
+            started = ceremony.open_once(LOGIN, parsed.challenge)
             if started is None:
                 _refuse('unknown, expired or used login challenge')
             try:

@@ -13,10 +13,15 @@
 
 import base64
 import json
+import time
+from unittest import mock
 
 import requests
 import sqlalchemy as sa
 
+from keystone_ng_plugin.common import ceremony
+from keystone_ng_plugin.common import settings
+from keystone_ng_plugin.passkey import core as passkey_core
 from keystone_ng_plugin_tests.functional import conftest
 
 RECEIPT = 'Openstack-Auth-Receipt'
@@ -54,6 +59,24 @@ class Client:
     def finish(self, assertion, status=201, query='', headers=None):
         return self.post('/v4/auth/passkey/finish' + query, assertion,
                          headers=headers, status=status)
+
+
+def _expired_challenge(dep, user_id):
+    engine = sa.create_engine(dep.database_url)
+    try:
+        with engine.connect() as conn:
+            key = conn.execute(sa.text(
+                'SELECT value FROM ng_generated_setting WHERE name = :n'),
+                {'n': ceremony.SEAL_KEY_SETTING}).scalar_one()
+    finally:
+        engine.dispose()
+    with mock.patch.object(settings, 'get_or_create', return_value=key), \
+            mock.patch.object(ceremony, '_clock',
+                              return_value=time.time() - 600):
+        return ceremony.seal(passkey_core.LOGIN,
+                             {'mode': passkey_core.MODE_USER, 'scope': None},
+                             ttl=300,
+                             subject=user_id)
 
 
 def _token(dep, user):
@@ -165,16 +188,10 @@ def test_attacks_are_refused(keystone, admin, passkey_page):
     client.finish({'id': good['id']}, status=400)
     client.finish(good)
 
-    # Expired challenge.
+    # Expired challenge: sealed as the server seals them, with the
+    # deployment's key (from its database), issued 10 minutes ago.
     options = client.start({'user_id': user['id']})
-    engine = sa.create_engine(keystone.database_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(
-                'UPDATE ng_ceremony_state SET expires_at = created_at '
-                'WHERE id = :id'), {'id': options['challenge']})
-    finally:
-        engine.dispose()
+    options['challenge'] = _expired_challenge(keystone, user['id'])
     client.finish(passkey_page.get(options), status=401)
 
     # User verification is required: the authenticator skips it and the

@@ -11,11 +11,16 @@
 # under the License.
 """One-time ceremony state: stored in the database, consumed once."""
 
+import base64
 import datetime
+import time
+from unittest import mock
+import uuid
 
 import fixtures
 
 from keystone_ng_plugin.common import ceremony
+from keystone_ng_plugin.common import settings
 from keystone_ng_plugin.common import sql
 from keystone_ng_plugin_tests.unit import base
 
@@ -86,6 +91,70 @@ class CeremonyTest(base.TestCase):
         ceremony.start('test.kind', {}, ttl=60)
         with sql.session_for_read() as session:
             self.assertIsNone(session.get(ceremony.CeremonyState, stale))
+
+
+class SealedCeremonyTest(base.TestCase):
+    """The state travels with the client; only the spent marker is
+    written, at the first use."""
+
+    def _rows(self):
+        with sql.session_for_read() as session:
+            return session.query(ceremony.CeremonyState).count()
+
+    def test_sealing_writes_nothing_and_opens_once(self):
+        before = self._rows()
+        sealed = ceremony.seal('test.kind', {'scope': {'x': 1}}, ttl=60,
+                               subject='user-1')
+        self.assertEqual(before, self._rows())
+        found = ceremony.open_once('test.kind', sealed)
+        self.assertEqual({'scope': {'x': 1}}, found.data)
+        self.assertEqual('user-1', found.subject)
+        self.assertEqual(before + 1, self._rows())
+        self.assertIsNone(ceremony.open_once('test.kind', sealed))
+
+    def test_another_kind_never_opens_it_nor_spends_it(self):
+        sealed = ceremony.seal('test.kind', {}, ttl=60)
+        self.assertIsNone(ceremony.open_once('other.kind', sealed))
+        found = ceremony.open_once('test.kind', sealed)
+        self.assertIsNone(found.subject)
+
+    def test_expired_is_refused_and_not_spent(self):
+        sealed = ceremony.seal('test.kind', {}, ttl=60)
+        before = self._rows()
+        later = time.time() + 61
+        with mock.patch.object(ceremony, '_clock', return_value=later):
+            self.assertIsNone(ceremony.open_once('test.kind', sealed))
+        self.assertEqual(before, self._rows())
+
+    def test_garbage_tampered_and_foreign_are_refused(self):
+        sealed = ceremony.seal('test.kind', {}, ttl=60)
+        raw = bytearray(base64.urlsafe_b64decode(sealed + '=='))
+        raw[20] ^= 0x40
+        tampered = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip('=')
+        for value in ('', None, 'nope', '!!!!', 'x' * 5000, tampered,
+                      sealed[:30], 'AA', '\x00' + sealed):
+            self.assertIsNone(ceremony.open_once('test.kind', value), value)
+        settings.forget_cache()
+        with mock.patch.object(settings, 'get_or_create',
+                               return_value='ab' * 32):
+            foreign = ceremony.seal('test.kind', {}, ttl=60)
+        settings.forget_cache()
+        self.assertIsNone(ceremony.open_once('test.kind', foreign))
+        self.assertIsNotNone(ceremony.open_once('test.kind', sealed))
+
+    def test_length_does_not_tell_whether_it_has_a_subject(self):
+        self.assertEqual(
+            {len(ceremony.seal('k', {'m': 'user'}, ttl=60, subject=s))
+             for s in (None, 'a', 'b' * 64, uuid.uuid4().hex)}.__len__(), 1)
+        self.assertRaises(ValueError, ceremony.seal, 'k', {}, ttl=60,
+                          subject='x' * 65)
+        self.assertRaises(ValueError, ceremony.seal, 'k', {}, ttl=0)
+
+    def test_spent_markers_are_purged_once_expired(self):
+        sealed = ceremony.seal('test.kind', {}, ttl=60)
+        ceremony.open_once('test.kind', sealed)
+        later = sql.utcnow() + datetime.timedelta(seconds=61)
+        self.assertEqual(1, ceremony.purge_expired(now=later))
 
 
 class GeneratedSettingTest(base.TestCase):

@@ -99,18 +99,23 @@ class ThrottleTest(base.PasskeyTestCase):
 
 
 class CeremonyCapTest(base.PasskeyTestCase):
+    """The cap counts ceremonies kept in the database (a passkey
+    registration here, an OIDC login); a passkey login start is sealed,
+    writes nothing, and is only throttled."""
 
     def setUp(self):
         super().setUp()
         self.config_fixture.config(group='keystone_ng',
                                    max_outstanding_ceremonies=2)
         self.user = self.new_user()
-        self.register(self.user)
+        self.token = self.token_of(self.user)
+        self.path = '/v4/users/%s/passkeys/' % self.user['id']
 
     def start(self, environ, status=CREATED):
         with self.test_client() as c:
-            return c.post('/v4/auth/passkey/start',
-                          json={'passkey': {'user_id': self.user['id']}},
+            return c.post(self.path + 'register_start',
+                          json={'passkey': {}},
+                          headers={'X-Auth-Token': self.token},
                           environ_base=environ, expected_status_code=status)
 
     def test_outstanding_ceremonies_are_capped_per_client(self):
@@ -123,6 +128,20 @@ class CeremonyCapTest(base.PasskeyTestCase):
         self.start({'REMOTE_ADDR': address()})
         # finishing one frees its place
         with self.test_client() as c:
-            c.post('/v4/auth/passkey/finish', json=self.authn.get(first),
+            c.post(self.path + 'register_finish',
+                   json=self.authn.create(first),
+                   headers={'X-Auth-Token': self.token},
                    environ_base=mine, expected_status_code=CREATED)
         self.start(mine)
+
+    def test_passkey_login_starts_write_nothing(self):
+        self.register(self.user)
+        mine = {'REMOTE_ADDR': address()}
+        for _ in range(4):
+            with self.test_client() as c:
+                c.post('/v4/auth/passkey/start',
+                       json={'passkey': {'user_id': self.user['id']}},
+                       environ_base=mine, expected_status_code=CREATED)
+        self.start(mine)
+        self.start(mine)
+        self.start(mine, TOO_MANY)

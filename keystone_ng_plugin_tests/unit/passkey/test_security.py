@@ -11,19 +11,24 @@
 # under the License.
 """Attacks on passkey ceremonies, each refused (software authenticator)."""
 
-import datetime
 import http.client
+import time
+from unittest import mock
+import uuid
 
 import fixtures
 
 from keystone.common import provider_api
 
 from keystone_ng_plugin.common import ceremony
+from keystone_ng_plugin.common import settings
 from keystone_ng_plugin.common import sql
+import keystone_ng_plugin.conf
 from keystone_ng_plugin.passkey import core
 from keystone_ng_plugin_tests import softauthn
 from keystone_ng_plugin_tests.unit.passkey import base
 
+CONF = keystone_ng_plugin.conf.CONF
 PROVIDERS = provider_api.ProviderAPIs
 UNAUTHORIZED = http.client.UNAUTHORIZED
 BAD = http.client.BAD_REQUEST
@@ -56,10 +61,49 @@ class LoginAttackTest(base.PasskeyTestCase):
 
     def test_expired_challenge_refused(self):
         options = self._options()
-        with sql.session_for_write() as session:
-            row = session.get(ceremony.CeremonyState, options['challenge'])
-            row.expires_at = sql.utcnow() - datetime.timedelta(seconds=1)
-        self._finish(self.authn.get(options), UNAUTHORIZED)
+        later = time.time() + CONF.passkey.challenge_ttl
+        with mock.patch.object(ceremony, '_clock', return_value=later):
+            self._finish(self.authn.get(options), UNAUTHORIZED)
+        # nothing was spent: it was refused before
+        with sql.session_for_read() as session:
+            self.assertEqual(0, session.query(ceremony.CeremonyState).filter(
+                ceremony.CeremonyState.kind.like('%.spent')).count())
+
+    def test_tampered_or_foreign_sealed_challenge_refused(self):
+        options = self._options()
+        raw = bytearray(softauthn.unb64url(options['challenge']))
+        raw[-1] ^= 1
+        forged = dict(options, challenge=softauthn.b64url(bytes(raw)))
+        self._finish(self.authn.get(forged), UNAUTHORIZED)
+        # sealed by another deployment (another key)
+        settings.forget_cache()
+        with mock.patch.object(settings, 'get_or_create',
+                               return_value='00' * 32):
+            foreign = ceremony.seal(core.LOGIN, {'mode': 'discoverable'},
+                                    ttl=60)
+        self._finish(self.authn.get(dict(options, challenge=foreign)),
+                     UNAUTHORIZED)
+        # a registration challenge is another kind (bound to the seal)
+        other_kind = ceremony.seal(core.REGISTER, {'mode': 'discoverable'},
+                                   ttl=60)
+        self._finish(self.authn.get(dict(options, challenge=other_kind)),
+                     UNAUTHORIZED)
+        # the real one still works: refusals spent nothing
+        self._finish(self.authn.get(options))
+
+    def test_sealed_challenges_do_not_tell_decoys_apart(self):
+        # whatever the scope's length (the client chooses it, and could
+        # look for a padding boundary between a real user and a decoy)
+        # (names have at most 64 characters: two of them span a block)
+        for length in range(2, 129, 5):
+            scope = {'project': {'name': 'p' * min(length - 1, 64),
+                                 'domain': {'name': 'd' * max(
+                                     1, length - 64)}}}
+            real, decoy = [self.login_start({
+                'user_id': who, 'scope': scope}).json['public_key']
+                for who in (self.user['id'], uuid.uuid4().hex)]
+            self.assertEqual(len(real['challenge']), len(decoy['challenge']),
+                             length)
 
     def test_registration_challenge_cannot_log_in(self):
         token = self.token_of(self.user)
