@@ -22,10 +22,20 @@ median / p95 latency, throughput, errors, the ratio of each new flow to
 keystone's closest own flow measured in the same run, and statements per
 request.
 
+Then, on a second fresh database, the same login flows at growing row
+counts (--scale, seeded in bulk by tools/bench_scale.py), and, when Apache
+httpd, mod_wsgi and mod_auth_openidc are installed, stock keystone under
+them beside the plugin (tools/bench_apache.py): the OIDC bearer login at
+each concurrency and the memory of both. The page shows the tables and
+SVG plots (matplotlib) of all three parts.
+
 Usage: tools/bench [--concurrency 1 4 16] [--duration 10] [--rounds 2]
            [--workers 2]
            [--cache memcached|none] [--backend postgresql]
-           [--rst doc/source/performance.rst] [--markdown FILE] [--json FILE]
+           [--scale 100 10000 100000] [--scale-duration 10]
+           [--only flows|scale|apache]
+           [--rst doc/source/performance.rst] [--markdown FILE]
+           [--json doc/source/performance.json]
            [--profile DIR] [--scenarios token_login oidc_login ...]
 
 Not a test: it asserts nothing; it measures.
@@ -33,6 +43,7 @@ Not a test: it asserts nothing; it measures.
 
 import argparse
 import collections
+import contextlib
 import datetime
 import glob
 import json
@@ -43,19 +54,58 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import types
+
+import requests
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 sys.path.insert(0, TOP)
+sys.path.insert(0, os.path.join(TOP, 'tools'))
 
 from keystone_ng_plugin.server import deployment  # noqa: E402
 from keystone_ng_plugin_tests.functional import conftest  # noqa: E402
 from keystone_ng_plugin_tests.functional import databases  # noqa: E402
 from keystone_ng_plugin_tests.functional import memcached  # noqa: E402
 from keystone_ng_plugin_tests.functional import oidc_provider  # noqa: E402
+from keystone_ng_plugin_tests import kube_apiserver  # noqa: E402
 from keystone_ng_plugin_tests import rally_task  # noqa: E402
+import bench_apache  # noqa: E402 (tools/)
+import bench_scale  # noqa: E402 (tools/)
 
 HOOKS = os.path.join(TOP, 'tools', 'bench_gunicorn_hooks.py')
+# The flows of the scaling run (--scale), at concurrency 1.
+SCALE_SCENARIOS = ['token_login', 'passkey_login', 'oidc_login',
+                   'oauth2_code_flow', 'jwt_login', 'k8s_login',
+                   'validate_token', 'restricted_validate',
+                   'service_account_token']
+# Flows whose latency at the largest row count has a goal (a ratio to the
+# smallest).
+SCALE_GOAL = 1.2
+SCALE_FLOWS = ['passkey_login', 'passkey_finish', 'oidc_callback',
+               'oauth2_code', 'jwt_login', 'k8s_login',
+               'restricted_validate', 'service_account_token']
+# The plots, beside the report (relative to doc/source).
+FIGURES = 'figures'
+IMAGE_ALT = {
+    'latency-concurrency.svg': 'Median latency against concurrency of each '
+                               'new flow and of keystone\'s closest flow',
+    'ratios.svg': 'Ratios of median latencies to keystone\'s closest flow, '
+                  'with their goals',
+    'latency-rows.svg': 'Median latency of each flow and list against the '
+                        'number of rows per table',
+    'apache.svg': 'OIDC bearer login latency and throughput: the plugin '
+                  'against Apache with mod_auth_openidc',
+}
+# Which plots open which table of the report (by the title's start).
+IMAGE_BEFORE = {
+    'Latency and throughput': ['latency-concurrency.svg'],
+    'Ratios to keystone\'s closest own flow': ['ratios.svg'],
+    'Latency against row count': ['latency-rows.svg'],
+    'OIDC bearer login: the plugin against Apache + mod_auth_openidc':
+        ['apache.svg'],
+}
 
 # What a flow's measured time is: the sum of these atomic actions of its
 # scenario's iterations ("-x": minus the child action x, the IdP's share
@@ -70,6 +120,7 @@ MEASURED = {
     'oidc_login': ['ng.oidc_start', 'ng.oidc_callback', '-idp.token'],
     'oidc_callback': ['ng.oidc_callback', '-idp.token'],
     'jwt_login': ['ng.jwt_login'],
+    'k8s_login': ['ng.k8s_login'],
     'restricted_mint': ['ng.restricted_mint'],
     'restricted_validate': ['ng.restricted_validate'],
     'service_account_token': ['ng.service_account_token'],
@@ -106,6 +157,10 @@ COMPARISONS = [
      'in Server-Timing)'),
     ('oidc_login', 'token_login', None,
      'start + callback (the IdP\'s sign-in pages excluded)'),
+    ('k8s_login', 'token_login_scoped', None,
+     'a pod\'s service account token, reviewed by the cluster\'s '
+     'TokenReview API (a stand-in on the same CPUs), for a service '
+     'account\'s restricted token'),
     ('restricted_validate', 'validate_token', 1.1,
      'GET /v3/auth/tokens of a restricted token against an ordinary one'),
     ('restricted_mint', 'token_login_scoped', None,
@@ -142,6 +197,7 @@ ROUTES = [
     ('oidc_login', 'POST', '/v4/federation/identity_providers/{id}/auth'),
     ('oidc_login', 'POST', '/v4/federation/oidc/callback'),
     ('jwt_login', 'POST', '/v4/federation/identity_providers/{id}/jwt'),
+    ('k8s_login', 'POST', '/v4/k8s_auth/instances/{id}/auth'),
     ('restricted_token', 'POST', '/v4/tokens/restrictions/{id}/tokens'),
     ('restricted_validate', 'GET', '/v3/auth/tokens'),
     ('service_account_token', 'POST', '/v4/service_accounts/{id}/tokens'),
@@ -178,6 +234,8 @@ WHY = {
         'shadow_refresh seconds (about 12 statements then)',
     'jwt_login': 'none: identity provider, keys, mapping, service account '
                  'and restriction are cached (the maximum is a cache refill)',
+    'k8s_login': 'instance and role (by instance and name); the review '
+                 'itself is an HTTPS call to the cluster',
     'restricted_token POST /v4/tokens/restrictions/{id}/tokens':
         'none: restriction, assignments and roles are cached',
     'restricted_validate':
@@ -222,7 +280,15 @@ def percentile(values, fraction):
 def keystone_config(cache_servers):
     config = {
         # The test IdP serves plain http on loopback.
-        'ng_federation': {'allow_insecure_loopback': 'true'},
+        'ng_federation': {'allow_insecure_loopback': 'true',
+                          # OIDC bearer tokens on keystone's v3 federation
+                          # auth URL (the Apache comparison)
+                          'v3_oidc_protocols': 'openid',
+                          'v3_bearer_audiences': 'keystone'},
+        'auth': {'methods': ','.join(deployment.KEYSTONE_AUTH_METHODS +
+                                     deployment.PLUGIN_AUTH_METHODS +
+                                     ['openid'])},
+        'openid': {'remote_id_attribute': 'OIDC-iss'},
         'cache': {'enabled': 'false'},
         # One load generator is one client address: throttling stays on
         # (its cost is measured) with limits it never reaches.
@@ -237,7 +303,10 @@ def keystone_config(cache_servers):
     return config
 
 
-def run(args) -> dict:
+@contextlib.contextmanager
+def _stack(args, warm=True):
+    """A fresh database, memcached, the OpenID provider, the Kubernetes
+    stand-in and keystone, warmed up by the smoke task."""
     state = tempfile.mkdtemp(prefix='ng-bench-')
     url = databases.create(args.backend, state)
     cache = (memcached.Memcached() if args.cache == 'memcached'
@@ -245,6 +314,9 @@ def run(args) -> dict:
     provider = oidc_provider.OIDCProvider(
         deployment.free_port(), redirect_uris=[conftest.OIDC_REDIRECT_URI],
         niceness=args.idp_niceness)
+    # A stand-in: no Kubernetes API server runs here (named as such in
+    # the report).
+    cluster = kube_apiserver.KubeAPIServer()
     query_log = os.path.join(state, 'queries')
     os.environ['NG_BENCH_QUERY_LOG'] = query_log
     if args.profile:
@@ -261,8 +333,192 @@ def run(args) -> dict:
         rally = rally_task.Rally(os.path.join(state, 'rally'), dep)
         task_args = {'passkey_origin': dep.passkey_origins[0],
                      'oidc_discovery_url': provider.discovery_url}
-        print('warming up (the smoke task)', flush=True)
-        rally.start(task_args, args_file=rally_task.SMOKE_ARGS)
+        task_args.update(_k8s_login(dep, cluster))
+        if warm:
+            print('warming up (the smoke task)', flush=True)
+            rally.start(task_args, args_file=rally_task.SMOKE_ARGS)
+        yield types.SimpleNamespace(
+            dep=dep, rally=rally, task_args=task_args, query_log=query_log,
+            url=url, provider=provider, cache=cache)
+    finally:
+        dep.stop()
+        provider.stop()
+        cluster.stop()
+        if cache:
+            cache.stop()
+        databases.drop(args.backend, url)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _k8s_login(dep, cluster) -> dict:
+    """A Kubernetes auth instance of the stand-in cluster whose role
+    gives a service account's restricted token, and a pod's token for it
+    (valid for a day): the task arguments of KeystoneNG.k8s_login."""
+    admin = conftest.Admin(dep)
+    domain = admin.request('POST', '/domains', status=201, json={
+        'domain': {'name': 'k8s-bench'}}).json()['domain']['id']
+    project = admin.request('POST', '/projects', status=201, json={
+        'project': {'name': 'k8s-bench', 'domain_id': domain}}
+    ).json()['project']['id']
+    account = admin.request('POST', '/v4/service_accounts', status=201,
+                            json={'service_account': {
+                                'name': 'deployer', 'domain_id': domain}}
+                            ).json()['service_account']
+    member = admin.role_id('member')
+    admin.request('PUT', '/projects/%s/users/%s/roles/%s' % (
+        project, account['id'], member), status=204)
+    restriction = admin.request(
+        'POST', '/v4/tokens/restrictions', status=201, json={'restriction': {
+            'domain_id': domain, 'user_id': account['id'],
+            'project_id': project, 'roles': [{'id': member}]}}
+    ).json()['restriction']
+    instance = admin.request(
+        'POST', '/v4/k8s_auth/instances', status=201, json={'instance': {
+            'domain_id': domain, 'name': 'bench', 'host': cluster.url,
+            'ca_cert': cluster.ca_pem, 'disable_local_ca_jwt': True,
+            'token_reviewer_jwt': cluster.reviewer()}}).json()['instance']
+    admin.request('POST', '/v4/k8s_auth/instances/%s/roles' % instance['id'],
+                  status=201, json={'role': {
+                      'name': 'deployer', 'bound_audience': 'keystone',
+                      'bound_service_account_names': ['deployer'],
+                      'bound_service_account_namespaces': ['ci'],
+                      'token_restriction_id': restriction['id']}})
+    return {'k8s_instance_id': instance['id'], 'k8s_role_name': 'deployer',
+            'k8s_jwt': cluster.issue('ci', 'deployer',
+                                     audiences=['keystone'],
+                                     lifetime=86400)}
+
+
+def _v3_federation(dep, issuer) -> tuple:
+    """keystone's own v3 objects for the provider: an IdP (remote ID: the
+    issuer), a mapping OIDC-sub -> a user in a group with member on a
+    project, the protocol openid. Returns (idp id, project id)."""
+    admin = conftest.Admin(dep)
+    idp = 'bench-idp'
+    admin.request('PUT', '/OS-FEDERATION/identity_providers/' + idp,
+                  status=201, json={'identity_provider': {
+                      'remote_ids': [issuer], 'enabled': True}})
+    project = admin.request('POST', '/projects', status=201, json={
+        'project': {'name': 'bench-fed', 'domain_id': 'default'}}
+    ).json()['project']['id']
+    group = admin.request('POST', '/groups', status=201, json={
+        'group': {'name': 'bench-fed', 'domain_id': 'default'}}
+    ).json()['group']['id']
+    admin.request('PUT', '/projects/%s/groups/%s/roles/%s' % (
+        project, group, admin.role_id('member')), status=204)
+    admin.request('PUT', '/OS-FEDERATION/mappings/bench', status=201,
+                  json={'mapping': {'rules': [{
+                      'local': [{'user': {'name': '{0}'}},
+                                {'group': {'id': group}}],
+                      'remote': [{'type': 'OIDC-sub'}]}]}})
+    admin.request('PUT', '/OS-FEDERATION/identity_providers/%s/protocols/'
+                  'openid' % idp, status=201,
+                  json={'protocol': {'mapping_id': 'bench'}})
+    return idp, project
+
+
+def closed_loop(call, concurrency, duration) -> dict:
+    """``concurrency`` threads calling ``call(session)`` (True: success)
+    back to back for ``duration`` seconds."""
+    latencies, errors = [], []
+    deadline = time.perf_counter() + duration
+
+    def worker():
+        session = requests.Session()
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            try:
+                ok = call(session)
+            except requests.RequestException:
+                ok = False
+            (latencies if ok else errors).append(
+                (time.perf_counter() - began) * 1000)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - began
+    return {'median_ms': statistics.median(latencies) if latencies else None,
+            'p95_ms': percentile(latencies, 0.95) if latencies else None,
+            'throughput_per_s': len(latencies) / seconds,
+            'iterations': len(latencies) + len(errors),
+            'errors': len(errors)}
+
+
+def run_apache(args) -> dict:
+    """The OIDC bearer login (keystoneauth's v3oidcaccesstoken) on
+    keystone's v3 federation URL: stock keystone under Apache with
+    mod_wsgi and mod_auth_openidc, and the plugin's native route, on one
+    database, in interleaved rounds; and the memory of their processes."""
+    lacks = bench_apache.missing()
+    if lacks:
+        raise SystemExit('the Apache comparison needs: ' + ', '.join(lacks) +
+                         ' (tools/setup-env.sh bench)')
+    with _stack(args, warm=False) as stack:
+        dep = stack.dep
+        idp, _ = _v3_federation(dep, stack.provider.issuer)
+        apache = bench_apache.Apache(dep, deployment.free_port(),
+                                     stack.provider, args.workers)
+        apache.start()
+        try:
+            bearer = stack.provider.client_credentials()
+            path = ('/v3/OS-FEDERATION/identity_providers/%s/protocols/'
+                    'openid/auth' % idp)
+            servers = {'apache': apache.base_url + path,
+                       'plugin': dep.auth_url[:-len('/v3')] + path}
+
+            def login(url):
+                def call(session):
+                    r = session.post(url, timeout=60, headers={
+                        'Authorization': 'Bearer ' + bearer})
+                    return r.status_code == 201
+                return call
+            for name, url in servers.items():  # warm up, and check
+                if not login(url)(requests.Session()):
+                    raise RuntimeError('%s refused the bearer login: %s' % (
+                        name, apache.log_tail() if name == 'apache' else
+                        ''))
+                closed_loop(login(url), 2, 3)
+            began = time.time()
+            pooled = collections.defaultdict(list)
+            for _ in range(args.rounds):
+                for c in args.concurrency:
+                    for name, url in servers.items():
+                        pooled[(c, name)].append(closed_loop(
+                            login(url), c, args.duration))
+            runs = collections.defaultdict(dict)
+            for (c, name), parts in sorted(pooled.items()):
+                runs[c][name] = _pool(parts)
+            memory = {
+                'apache_httpd': bench_apache.rss_mib(apache.httpd_conf),
+                'plugin_gunicorn': bench_apache.rss_mib(
+                    'keystone_ng_plugin.wsgi:application')}
+            setup = setup_of(args, dep, began, time.time())
+            return {'runs': dict(runs), 'memory': memory, 'setup': setup}
+        finally:
+            apache.stop()
+
+
+def _pool(parts) -> dict:
+    """Round results of one server and concurrency, pooled (medians of the
+    rounds' medians)."""
+    return {'median_ms': statistics.median(p['median_ms'] for p in parts
+                                           if p['median_ms']),
+            'p95_ms': statistics.median(p['p95_ms'] for p in parts
+                                        if p['p95_ms']),
+            'throughput_per_s': statistics.median(
+                p['throughput_per_s'] for p in parts),
+            'iterations': sum(p['iterations'] for p in parts),
+            'errors': sum(p['errors'] for p in parts)}
+
+
+def run(args) -> dict:
+    with _stack(args) as stack:
+        dep, rally = stack.dep, stack.rally
+        task_args, query_log = stack.task_args, stack.query_log
         warm_lines = _log_lines(query_log)
         print('measuring: concurrency %s, %s s each, %d rounds' % (
             args.concurrency, args.duration, args.rounds), flush=True)
@@ -277,13 +533,33 @@ def run(args) -> dict:
         figures['statements'] = statements(report, query_log, warm_lines)
         figures['setup'] = setup_of(args, dep, began, time.time())
         return figures
-    finally:
-        dep.stop()
-        provider.stop()
-        if cache:
-            cache.stop()
-        databases.drop(args.backend, url)
-        shutil.rmtree(state, ignore_errors=True)
+
+
+def run_scale(args) -> dict:
+    """Each login flow and the lists at each row count (seeded in bulk
+    between the measurements, on the same server)."""
+    sizes = sorted(args.scale)
+    with _stack(args) as stack:
+        dep, rally, task_args = stack.dep, stack.rally, stack.task_args
+        token = conftest.password_token(dep)
+        began = time.time()
+        found, seeded = {}, 0
+        for size in sizes:
+            took = bench_scale.seed(stack.url, seeded, size)
+            print('%d rows per table (%d seeded in %.0f s): measuring' % (
+                size, size - seeded, took), flush=True)
+            seeded = size
+            uuid = rally.start(dict(
+                task_args, concurrencies=[1], duration=args.scale_duration,
+                rounds=1, scenarios=SCALE_SCENARIOS))
+            flows = figures_of(rally.results(uuid))['runs'].get(1, {})
+            flows.pop('idp_login', None)
+            flows.update(bench_scale.time_lists(dep, token))
+            found[size] = flows
+        setup = setup_of(args, dep, began, time.time())
+        setup.update(concurrency=[1], duration_s=args.scale_duration,
+                     rounds=1)
+        return {'sizes': found, 'setup': setup}
 
 
 def _log_lines(prefix):
@@ -413,6 +689,145 @@ def ratios(figures) -> list:
     return rows
 
 
+# -- the plots ----------------------------------------------------------------
+
+def plots(figures, directory) -> list:
+    """SVG plots of the figures in ``directory``; returns their names.
+
+    Latency against concurrency of each new flow next to keystone's flow it
+    is compared with, and the ratios against their goals.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+    matplotlib.rcParams.update({'svg.hashsalt': 'keystone-ng-bench',
+                                'svg.fonttype': 'none', 'font.size': 8})
+    os.makedirs(directory, exist_ok=True)
+    written = []
+    runs = figures['runs']
+    pairs = [(new, base, goal) for new, base, goal, _ in COMPARISONS
+             if any(new in f and base in f for f in runs.values())]
+    if figures.get('scale'):
+        written += _plot_scale(figures['scale'], directory)
+    if figures.get('apache'):
+        written += _plot_apache(figures['apache'], directory)
+    if not pairs:
+        return written
+    columns = 4
+    rows = -(-len(pairs) // columns)
+    fig, axes = pyplot.subplots(rows, columns, squeeze=False,
+                                figsize=(2.6 * columns, 2.2 * rows))
+    for ax, (new, base, goal) in zip(axes.flat, pairs):
+        for flow, style in ((base, '--'), (new, '-')):
+            points = [(int(c), f[flow]['median_ms']) for c, f in runs.items()
+                      if flow in f and f[flow]['median_ms']]
+            ax.plot([c for c, _ in points], [m for _, m in points],
+                    style, marker='o', markersize=3,
+                    label=flow + (' (keystone)' if flow == base else ''))
+        ax.set_xscale('log', base=2)
+        ax.set_xticks([int(c) for c in runs])
+        ax.set_xticklabels([str(c) for c in runs])
+        ax.set_title(new + (' (goal %.1fx)' % goal if goal else ''))
+        ax.set_xlabel('concurrency')
+        ax.set_ylabel('median ms')
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[len(pairs):]:
+        ax.axis('off')
+    written.append(_save(fig, directory, 'latency-concurrency.svg'))
+    rows = [r for r in ratios(figures) if r['goal']]
+    if rows:
+        names = list(dict.fromkeys(r['new'] for r in rows))
+        concurrencies = list(dict.fromkeys(r['concurrency'] for r in rows))
+        fig, ax = pyplot.subplots(figsize=(8, 0.35 * len(names) + 1))
+        height = 0.8 / len(concurrencies)
+        for i, c in enumerate(concurrencies):
+            found = {r['new']: r for r in rows if r['concurrency'] == c}
+            ax.barh([n + i * height for n in range(len(names))],
+                    [found[n]['median'] if n in found else 0
+                     for n in names], height, label='concurrency %s' % c)
+        for n, name in enumerate(names):
+            goal = next(r['goal'] for r in rows if r['new'] == name)
+            ax.plot([goal, goal], [n - 0.1, n + 0.9], 'k:', linewidth=1)
+        ax.set_yticks([n + 0.4 - height / 2 for n in range(len(names))])
+        ax.set_yticklabels(names)
+        ax.invert_yaxis()
+        ax.set_xlabel('median latency / keystone\'s closest flow '
+                      '(dotted: the goal)')
+        ax.legend(fontsize=6, loc='lower right')
+        written.append(_save(fig, directory, 'ratios.svg'))
+    return written
+
+
+def _plot_scale(scale, directory) -> list:
+    from matplotlib import pyplot
+    written = []
+    if scale:
+        sizes = sorted(scale['sizes'], key=int)
+        fig, (logins, lists) = pyplot.subplots(1, 2, figsize=(10, 3.6))
+        for flow in SCALE_FLOWS + ['token_login', 'validate_token']:
+            points = [(int(n), scale['sizes'][n][flow]['median_ms'])
+                      for n in sizes if scale['sizes'][n].get(flow) and
+                      scale['sizes'][n][flow].get('median_ms')]
+            if points:
+                logins.plot(*zip(*points), '--' if flow in (
+                    'token_login', 'validate_token') else '-', marker='o',
+                    markersize=3, label=flow + (
+                        ' (keystone)' if flow in ('token_login',
+                                                  'validate_token') else ''))
+        for name, _ in bench_scale.LISTS:
+            points = [(int(n), scale['sizes'][n]['list_' + name]['median_ms'])
+                      for n in sizes if scale['sizes'][n].get('list_' + name)]
+            if points:
+                lists.plot(*zip(*points), marker='o', markersize=3,
+                           label=name)
+        for ax, title in ((logins, 'logins and validations'),
+                          (lists, 'lists (first page)')):
+            ax.set_xscale('log')
+            ax.set_xlabel('rows per table')
+            ax.set_ylabel('median ms (concurrency 1)')
+            ax.set_ylim(bottom=0)
+            ax.set_title(title)
+            ax.legend(fontsize=6)
+        written.append(_save(fig, directory, 'latency-rows.svg'))
+    return written
+
+
+def _plot_apache(apache, directory) -> list:
+    from matplotlib import pyplot
+    runs = sorted(apache['runs'].items(), key=lambda item: int(item[0]))
+    fig, (latency, rate) = pyplot.subplots(1, 2, figsize=(9, 3.4))
+    for name, label, color in (
+            ('apache', 'Apache + mod_auth_openidc', 'C0'),
+            ('plugin', 'plugin (native)', 'C1')):
+        points = [(int(c), f[name]) for c, f in runs if name in f]
+        xs = [c for c, _ in points]
+        latency.plot(xs, [f['median_ms'] for _, f in points], marker='o',
+                     markersize=3, color=color, label=label + ', median')
+        latency.plot(xs, [f['p95_ms'] for _, f in points], ':', marker='.',
+                     color=color, label=label + ', p95')
+        rate.plot(xs, [f['throughput_per_s'] for _, f in points],
+                  marker='o', markersize=3, color=color, label=label)
+    for ax, ylabel in ((latency, 'ms'), (rate, 'logins per second')):
+        ax.set_xscale('log', base=2)
+        ax.set_xticks([int(c) for c, _ in runs])
+        ax.set_xticklabels([str(c) for c, _ in runs])
+        ax.set_xlabel('concurrency')
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=6)
+    latency.set_title('OIDC bearer login latency')
+    rate.set_title('throughput')
+    return [_save(fig, directory, 'apache.svg')]
+
+
+def _save(fig, directory, name):
+    from matplotlib import pyplot
+    fig.tight_layout()
+    fig.savefig(os.path.join(directory, name), metadata={'Date': None})
+    pyplot.close(fig)
+    return name
+
+
 # -- the report ---------------------------------------------------------------
 
 def tables(figures):
@@ -446,6 +861,8 @@ def tables(figures):
     out.append(('SQL statements per request (median over the run)',
                 ['scenario', 'request', 'median', 'max',
                  'most frequent statements (verb:table)', 'why'], rows))
+    out += scale_tables(figures.get('scale'))
+    out += apache_tables(figures.get('apache'))
     idp = ['%s: %s ms (sign-in pages), %s ms (token endpoint)' % (
         c, _ms(f['idp_login']['median_ms']),
         _ms(f['idp_login'].get('token_median_ms')))
@@ -453,17 +870,99 @@ def tables(figures):
     return setup, out, idp
 
 
+def scale_tables(scale) -> list:
+    if not scale:
+        return []
+    sizes = sorted(scale['sizes'], key=int)
+    first, last = sizes[0], sizes[-1]
+    flows = [f for f in SCALE_FLOWS + ['token_login', 'validate_token']
+             if any(f in scale['sizes'][n] for n in sizes)]
+    rows = []
+    for flow in flows:
+        values = [scale['sizes'][n].get(flow, {}).get('median_ms')
+                  for n in sizes]
+        ratio = (values[-1] / values[0] if values[0] and values[-1]
+                 else None)
+        goal = '-'
+        if flow in SCALE_FLOWS and ratio:
+            goal = '<= %.1fx: %s' % (SCALE_GOAL, 'met' if ratio <= SCALE_GOAL
+                                     else 'NOT met')
+        rows.append([flow] + [_ms(v) for v in values] +
+                    ['%.2fx' % ratio if ratio else '-', goal])
+    out = [('Latency against row count (concurrency 1; run: %s, %s '
+            'minutes)' % (scale['setup'].get('date'),
+                          scale['setup'].get('minutes')),
+            ['flow'] + ['%s rows' % _count(n) for n in sizes] +
+            ['%s / %s' % (_count(last), _count(first)), 'goal'], rows)]
+    rows = []
+    for name, _ in bench_scale.LISTS:
+        key = 'list_' + name
+        values = [scale['sizes'][n].get(key) for n in sizes]
+        if not any(values):
+            continue
+        rows.append([name] + ['%s (%s items%s)' % (
+            _ms(v['median_ms']), v['items'], ', next' if v['next'] else '')
+            if v else '-' for v in values])
+    out.append(('Lists against row count: the first page, median ms',
+                ['list'] + ['%s rows' % _count(n) for n in sizes], rows))
+    return out
+
+
+def apache_tables(apache) -> list:
+    if not apache:
+        return []
+    rows = []
+    for c, servers in sorted(apache['runs'].items(), key=lambda i: int(i[0])):
+        a, p = servers.get('apache'), servers.get('plugin')
+        for name, f in (('Apache + mod_auth_openidc', a), ('plugin', p)):
+            if f:
+                rows.append([str(c), name, _ms(f['median_ms']),
+                             _ms(f['p95_ms']), _ms(f['throughput_per_s']),
+                             str(f['errors'])])
+        if a and p and a['median_ms'] and p['median_ms']:
+            ratio = p['median_ms'] / a['median_ms']
+            rows.append([str(c), 'plugin / Apache', '%.2fx' % ratio,
+                         '%.2fx' % (p['p95_ms'] / a['p95_ms']),
+                         '%.2fx' % (p['throughput_per_s'] /
+                                    a['throughput_per_s']),
+                         '<= 1.0x: %s' % ('met' if ratio <= 1.0
+                                          else 'NOT met')])
+    out = [('OIDC bearer login: the plugin against Apache + '
+            'mod_auth_openidc (run: %s, %s minutes)' % (
+                apache['setup'].get('date'), apache['setup'].get('minutes')),
+            ['concurrency', 'server', 'median ms', 'p95 ms', 'per s',
+             'errors'], rows)]
+    memory = apache.get('memory') or {}
+    rows = [[name, str(len(values)),
+             ', '.join('%.0f' % v for v in sorted(values)),
+             '%.0f' % sum(values)]
+            for name, values in sorted(memory.items()) if values]
+    out.append(('Memory after the run (resident, MiB)',
+                ['processes', 'count', 'each', 'total'], rows))
+    return out
+
+
+def _count(n):
+    n = int(n)
+    return '10^%d' % (len(str(n)) - 1) if str(n).strip('0') == '1' else str(n)
+
+
 def _ms(value):
     return '-' if value is None else '%.1f' % value
 
 
-def render_rst(figures, preamble) -> str:
+def render_rst(figures, preamble, images=()) -> str:
     setup, out, idp = tables(figures)
     lines = [preamble.rstrip(), '']
     lines += _setup_lines(setup, idp, '* ')
     for title, header, rows in out:
-        lines += ['', title, '-' * len(title), '',
-                  '.. list-table::', '   :header-rows: 1', '']
+        lines += ['', title, '-' * len(title), '']
+        for image in IMAGE_BEFORE.get(title.split(' (')[0], ()):
+            if image in images:
+                lines += ['.. image:: %s/%s' % (FIGURES, image),
+                          '   :alt: %s' % IMAGE_ALT[image],
+                          '   :width: 100%', '']
+        lines += ['.. list-table::', '   :header-rows: 1', '']
         for row in [header] + rows:
             lines.append('   * - ' + row[0])
             lines += ['     - ' + cell for cell in row[1:]]
@@ -530,8 +1029,21 @@ def main(argv=None):
     parser.add_argument('--preamble', default=os.path.join(
         TOP, 'tools', 'bench-preamble.rst'),
         help='the text above the figures in the RST report')
+    parser.add_argument('--scale', type=int, nargs='*',
+                        default=[100, 10000, 100000], metavar='ROWS',
+                        help='the row counts of the scaling run (seeded in '
+                             'bulk in every plugin table, users, passkeys '
+                             '...); none: no scaling run')
+    parser.add_argument('--scale-duration', type=int, default=10,
+                        help='seconds per flow at each row count')
+    parser.add_argument('--only', choices=('flows', 'scale', 'apache'),
+                        help='measure only this part; the figures of the '
+                             'others are kept from --json')
     parser.add_argument('--markdown', help='also write Markdown here')
-    parser.add_argument('--json', help='also write the figures here')
+    parser.add_argument('--json', default=os.path.join(
+        TOP, 'doc', 'source', 'performance.json'),
+        help='the figures (parts not measured in this run are read from '
+             'it)')
     parser.add_argument('--from-json', help='only render these figures')
     parser.add_argument('--profile', metavar='DIR',
                         help='profile every request (cProfile, one pstats '
@@ -544,7 +1056,20 @@ def main(argv=None):
     else:
         if not rally_task.available():
             parser.error('Rally is not installed: tools/setup-env.sh bench')
-        figures = run(args)
+        figures = {}
+        if args.only and args.json and os.path.exists(args.json):
+            with open(args.json) as f:
+                figures = json.load(f)
+        if args.only in (None, 'flows'):
+            figures.update(run(args))
+        if args.only in (None, 'scale') and args.scale:
+            figures['scale'] = run_scale(args)
+        if args.only == 'apache' or (args.only is None and
+                                     not bench_apache.missing()):
+            figures['apache'] = run_apache(args)
+        elif args.only is None:
+            print('no Apache comparison: missing ' +
+                  ', '.join(bench_apache.missing()), flush=True)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(figures, f, indent=1)
@@ -556,8 +1081,10 @@ def main(argv=None):
     if args.rst:
         with open(args.preamble) as f:
             preamble = f.read()
+        images = plots(figures, os.path.join(os.path.dirname(
+            os.path.abspath(args.rst)), FIGURES))
         with open(args.rst, 'w') as f:
-            f.write(render_rst(figures, preamble))
+            f.write(render_rst(figures, preamble, images))
     return 0
 
 

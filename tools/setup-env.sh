@@ -6,7 +6,7 @@
 #   tools/setup-env.sh          what running the dev server needs
 #   tools/setup-env.sh test     + test, lint and docs dependencies, Tempest,
 #                               Rally, Schemathesis
-#   tools/setup-env.sh bench    + memcached, for tools/bench
+#   tools/setup-env.sh bench    + memcached, Apache, mod_wsgi, for tools/bench
 #
 # Re-running is cheap: each step is skipped when its inputs did not change.
 set -euo pipefail
@@ -114,6 +114,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     "$VENV/bin/python" -c 'import keystone_ng_plugin, keystone, gunicorn' ||
         { log "pip install failed"; exit 1; }
     echo "$sum" > "$stamp"
+fi
+
+# 4b. mod_wsgi for the Apache comparison of tools/bench, built for this
+# virtualenv's Python (against apache2-dev).
+if [ "$PROFILE" = bench ] && [ ! -x "$VENV/bin/mod_wsgi-express" ]; then
+    log "pip install mod_wsgi"
+    pip_q "$PIP" install -q 'mod_wsgi>=5.0.0'
 fi
 
 # 5. Real peers in node: an OpenID provider for the federation tests (npm

@@ -14,6 +14,7 @@ the smoke variant of rally-jobs/keystone-ng.yaml runs every scenario
 against the functional server with no failure and leaves nothing behind.
 """
 
+import contextlib
 import os
 import re
 import subprocess
@@ -29,7 +30,8 @@ from keystone_ng_plugin_tests import kube_apiserver
 from keystone_ng_plugin_tests import rally_task
 
 PLUGIN_DIR = rally_task.PLUGIN_DIR
-SCENARIOS = ['KeystoneNG.jwt_login', 'KeystoneNG.keystone_client_creds',
+SCENARIOS = ['KeystoneNG.jwt_login', 'KeystoneNG.k8s_login',
+             'KeystoneNG.keystone_client_creds',
              'KeystoneNG.oauth2_client_creds', 'KeystoneNG.oauth2_code_flow',
              'KeystoneNG.oauth2_metadata', 'KeystoneNG.oidc_login',
              'KeystoneNG.passkey_login', 'KeystoneNG.password_login',
@@ -45,6 +47,7 @@ ACTIONS = {
     'passkey_login': ['ng.passkey_start', 'ng.passkey_finish'],
     'oidc_login': ['ng.oidc_start', 'idp.login', 'ng.oidc_callback'],
     'jwt_login': ['ng.jwt_login'],
+    'k8s_login': ['ng.k8s_login'],
     'restricted_token': ['ng.restricted_mint', 'ng.restricted_validate'],
     'restricted_validate': ['ng.restricted_validate'],
     'service_account_token': ['ng.service_account_token'],
@@ -155,30 +158,37 @@ def _sequential_scans(pg) -> dict:
     return scans
 
 
-def _the_other_hot_paths(dep, admin):
-    """What the smoke task does not run: a Kubernetes login and every
-    list of the plugin (filtered as its clients filter)."""
+@contextlib.contextmanager
+def _kubernetes(admin):
+    """A Kubernetes auth instance of the stand-in cluster and a role of
+    it: the k8s_* arguments of the task (KeystoneNG.k8s_login)."""
     cluster = kube_apiserver.KubeAPIServer()
     try:
         with test_k8s_auth._setup(admin, cluster) as k:
             role = test_k8s_auth._role(
                 admin, k['instance']['id'],
                 token_restriction_id=k['restriction']['id'])
-            test_k8s_auth._login(dep, k['instance']['id'], cluster.issue(
-                'ci', 'deployer', audiences=[test_k8s_auth.AUD]),
-                role['name'])
-            for path in ('/v4/k8s_auth/instances?domain_id=' + k['domain'],
-                         '/v4/k8s_auth/instances/%s/roles'
-                         % k['instance']['id'],
-                         '/v4/tokens/restrictions?domain_id=' + k['domain'],
-                         '/v4/service_accounts?domain_id=' + k['domain'],
-                         '/v4/federation/identity_providers',
-                         '/v4/federation/mappings',
-                         '/v4/users/%s/passkeys' % admin.user_id,
-                         '/v4/oauth2/default/clients'):
-                admin.request('GET', path, status=200)
+            yield k, {'k8s_instance_id': k['instance']['id'],
+                      'k8s_role_name': role['name'],
+                      'k8s_jwt': cluster.issue(
+                          'ci', 'deployer', audiences=[test_k8s_auth.AUD],
+                          lifetime=3600)}
     finally:
         cluster.stop()
+
+
+def _the_other_hot_paths(admin, k):
+    """What the smoke task does not run: every list of the plugin
+    (filtered as its clients filter)."""
+    for path in ('/v4/k8s_auth/instances?domain_id=' + k['domain'],
+                 '/v4/k8s_auth/instances/%s/roles' % k['instance']['id'],
+                 '/v4/tokens/restrictions?domain_id=' + k['domain'],
+                 '/v4/service_accounts?domain_id=' + k['domain'],
+                 '/v4/federation/identity_providers',
+                 '/v4/federation/mappings',
+                 '/v4/users/%s/passkeys' % admin.user_id,
+                 '/v4/oauth2/default/clients'):
+        admin.request('GET', path, status=200)
 
 
 def test_smoke_task_runs_every_scenario_without_failure(
@@ -196,10 +206,12 @@ def test_smoke_task_runs_every_scenario_without_failure(
             conn.execute(sa.text("SELECT '%s'" % MARK))
     finally:
         engine.dispose()
-    uuid = rally.start({'passkey_origin': dep.passkey_origins[0],
-                        'oidc_discovery_url': oidc_provider.discovery_url},
-                       args_file=rally_task.SMOKE_ARGS)
-    _the_other_hot_paths(dep, admin)
+    with _kubernetes(admin) as (k, k8s_args):
+        uuid = rally.start(dict(
+            k8s_args, passkey_origin=dep.passkey_origins[0],
+            oidc_discovery_url=oidc_provider.discovery_url),
+            args_file=rally_task.SMOKE_ARGS)
+        _the_other_hot_paths(admin, k)
     assert rally.sla_ok(uuid)
     seen = {}
     for title, workload in rally_task.workloads(rally.results(uuid)):

@@ -700,6 +700,22 @@ class JWTLogin(_Scenario):
                 headers={'Authorization': 'Bearer ' + bearer})
 
 
+@_scenario('KeystoneNG.k8s_login', context={'users': {}})
+class K8sLogin(_Scenario):
+
+    def run(self, instance_id, role_name, jwt):
+        """Kubernetes login: a pod's service account token exchanged for
+        a keystone token (keystone asks the cluster's TokenReview API).
+
+        The instance, its role and the pod's token are made by whoever
+        runs the task (tools/bench: against its Kubernetes API stand-in).
+        """
+        with atomic.ActionTimer(self, 'ng.k8s_login'):
+            ng_client.call(
+                'POST', self.base + '/v4/k8s_auth/instances/%s/auth' %
+                instance_id, 200, json={'jwt': jwt, 'role_name': role_name})
+
+
 @_scenario('KeystoneNG.restricted_token',
            context={'users': {}, 'ng_user_tokens': {}, 'ng_restrictions': {}})
 class RestrictedToken(_Scenario):
