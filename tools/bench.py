@@ -69,6 +69,7 @@ from keystone_ng_plugin_tests.functional import conftest  # noqa: E402
 from keystone_ng_plugin_tests.functional import databases  # noqa: E402
 from keystone_ng_plugin_tests.functional import memcached  # noqa: E402
 from keystone_ng_plugin_tests.functional import oidc_provider  # noqa: E402
+from keystone_ng_plugin_tests.functional import test_v3_bearer  # noqa: E402,E501
 from keystone_ng_plugin_tests import kube_apiserver  # noqa: E402
 from keystone_ng_plugin_tests import rally_task  # noqa: E402
 import bench_apache  # noqa: E402 (tools/)
@@ -389,34 +390,6 @@ def _k8s_login(dep, cluster) -> dict:
                                      lifetime=86400)}
 
 
-def _v3_federation(dep, issuer) -> tuple:
-    """keystone's own v3 objects for the provider: an IdP (remote ID: the
-    issuer), a mapping OIDC-sub -> a user in a group with member on a
-    project, the protocol openid. Returns (idp id, project id)."""
-    admin = conftest.Admin(dep)
-    idp = 'bench-idp'
-    admin.request('PUT', '/OS-FEDERATION/identity_providers/' + idp,
-                  status=201, json={'identity_provider': {
-                      'remote_ids': [issuer], 'enabled': True}})
-    project = admin.request('POST', '/projects', status=201, json={
-        'project': {'name': 'bench-fed', 'domain_id': 'default'}}
-    ).json()['project']['id']
-    group = admin.request('POST', '/groups', status=201, json={
-        'group': {'name': 'bench-fed', 'domain_id': 'default'}}
-    ).json()['group']['id']
-    admin.request('PUT', '/projects/%s/groups/%s/roles/%s' % (
-        project, group, admin.role_id('member')), status=204)
-    admin.request('PUT', '/OS-FEDERATION/mappings/bench', status=201,
-                  json={'mapping': {'rules': [{
-                      'local': [{'user': {'name': '{0}'}},
-                                {'group': {'id': group}}],
-                      'remote': [{'type': 'OIDC-sub'}]}]}})
-    admin.request('PUT', '/OS-FEDERATION/identity_providers/%s/protocols/'
-                  'openid' % idp, status=201,
-                  json={'protocol': {'mapping_id': 'bench'}})
-    return idp, project
-
-
 def closed_loop(call, concurrency, duration) -> dict:
     """``concurrency`` threads calling ``call(session)`` (True: success)
     back to back for ``duration`` seconds."""
@@ -459,7 +432,8 @@ def run_apache(args) -> dict:
                          ' (tools/setup-env.sh bench)')
     with _stack(args, warm=False) as stack:
         dep = stack.dep
-        idp, _ = _v3_federation(dep, stack.provider.issuer)
+        idp, _ = test_v3_bearer._v3_federation(
+            conftest.Admin(dep), stack.provider.issuer, 'bench')
         apache = bench_apache.Apache(dep, deployment.free_port(),
                                      stack.provider, args.workers)
         apache.start()
