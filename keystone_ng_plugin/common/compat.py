@@ -134,6 +134,15 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
            and all(callable(getattr(federation_base.FederationDriverBase,
                                     name, None))
                    for name in ('get_idp', 'update_idp')))
+    from keystone.auth.plugins import mapped
+    from keystone.identity import core as identity_core
+    yield ('keystone identity Manager.shadow_federated_user(idp_id, '
+           'protocol_id, user, group_ids), called by mapped auth',
+           list(inspect.signature(
+               identity_core.Manager.shadow_federated_user).parameters) ==
+           ['self', 'idp_id', 'protocol_id', 'user', 'group_ids'] and
+           'shadow_federated_user(' in inspect.getsource(
+               mapped.handle_unscoped_token))
     from keystone.server.flask.request_processing.middleware import (
         auth_context)
     yield ('keystone AuthContextMiddleware.process_request wrapped by '

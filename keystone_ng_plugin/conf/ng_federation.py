@@ -86,7 +86,10 @@ shadow_refresh = cfg.IntOpt(
          'cache backend) after checking in keystone that the user still '
          'exists and is enabled. Shadowing (keystone\'s '
          'shadow_federated_user: display name, last activity, expiring '
-         'group memberships) costs about a dozen SQL statements. Capped at '
+         'group memberships) costs about a dozen SQL statements. Also '
+         'applies to the OIDC bearer and WebSSO logins the plugin verifies '
+         'on keystone\'s v3 routes (keystone\'s mapped auth then reuses '
+         'its shadowing of the same mapped user and groups). Capped at '
          'half of [federation] default_authorization_ttl when that is set; '
          '0 shadows at every login. Needs [cache] enabled.')
 

@@ -143,6 +143,7 @@ class Attempt:
         """From here keystone's own auth (``mapped``) issues the token and
         audits the outcome; this attempt audits nothing more."""
         self.handed_over = True
+        login.handing_over()
 
     def audit(self, outcome: str):
         if self.handed_over or not self.endpoint.audited:

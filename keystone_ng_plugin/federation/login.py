@@ -24,17 +24,23 @@ method does, so that v3 federation and the plugin agree on who a user is:
 * a returning user whose name, domain and groups are unchanged is not
   shadowed again for ``[ng_federation] shadow_refresh`` seconds (remembered
   in keystone's cache backend; keystone still says whether the user exists
-  and is enabled);
+  and is enabled). The same holds where the plugin verifies the identity
+  and keystone's own ``mapped`` auth takes it from there (OIDC bearer
+  tokens and WebSSO on keystone's v3 routes): :func:`install` remembers
+  keystone's ``shadow_federated_user`` in those logins, keyed by all it
+  is given (IdP, protocol, the mapped user, its group IDs);
 * the token is a federated token (identity provider, protocol and group IDs
   in the payload), so its roles are those of the groups plus the user's own,
   as for any v3 federated token.
 """
 
+import copy
 import hashlib
 import json
 import typing as ty
 from urllib import parse
 
+import flask
 from oslo_db import exception as db_exception
 from oslo_log import log
 
@@ -44,6 +50,7 @@ from keystone.common import provider_api
 from keystone.common import sql as ks_sql
 from keystone import exception
 from keystone.federation import constants as federation_constants
+from keystone.identity import core as identity_core
 
 import keystone_ng_plugin.conf
 from keystone_ng_plugin.common import cache
@@ -198,10 +205,12 @@ def shadow_user(idp_id: str,
     return shadow, group_ids
 
 
-def _recent_shadow(recent_key: str) -> ty.Optional[tuple[dict, list]]:
+def _recent_shadow(recent_key: str, refuse_disabled: bool = True
+                   ) -> ty.Optional[tuple[dict, list]]:
     """The shadowing of this same identity a moment ago, if the user and
     its groups are still there (keystone's reads, cached by keystone: a
-    deletion or an update shows at once)."""
+    deletion or an update shows at once). A disabled user is refused, or
+    (``refuse_disabled`` false) shadowed again: keystone refuses it."""
     if not _shadow_window():
         return None
     recent = _RECENT.get(recent_key)
@@ -213,6 +222,8 @@ def _recent_shadow(recent_key: str) -> ty.Optional[tuple[dict, list]]:
     except exception.UserNotFound:
         return None
     if not user.get('enabled', True):
+        if not refuse_disabled:
+            return None
         raise errors.LoginRefused('federated user %s is disabled' %
                                   shadow['id'])
     try:
@@ -221,6 +232,48 @@ def _recent_shadow(recent_key: str) -> ty.Optional[tuple[dict, list]]:
     except exception.GroupNotFound:
         return None
     return shadow, group_ids
+
+
+# flask.g: keystone's mapped auth takes over a login the plugin verified
+_HANDED_OVER = 'ng_federation_handed_over'
+_KEYSTONE_SHADOW = None
+
+
+def handing_over():
+    """This request's federated identity was verified by the plugin, and
+    keystone's ``mapped`` auth makes the user and token from here."""
+    setattr(flask.g, _HANDED_OVER, True)
+
+
+def _shadow_federated_user(self, idp_id, protocol_id, user, group_ids=None):
+    """keystone's ``shadow_federated_user``, remembered for
+    ``[ng_federation] shadow_refresh`` seconds in logins handed over by the
+    plugin; as it is everywhere else."""
+    if not (flask.has_request_context() and
+            getattr(flask.g, _HANDED_OVER, False) and _shadow_window()):
+        return _KEYSTONE_SHADOW(self, idp_id, protocol_id, user,
+                                group_ids=group_ids)
+    recent_key = hashlib.sha256(json.dumps(
+        ['v3', idp_id, protocol_id, user, sorted(group_ids or [])],
+        sort_keys=True, default=str).encode()).hexdigest()
+    recent = _recent_shadow(recent_key, refuse_disabled=False)
+    if recent is not None:
+        return copy.deepcopy(recent[0])
+    shadow = _KEYSTONE_SHADOW(self, idp_id, protocol_id, user,
+                              group_ids=group_ids)
+    _RECENT.set(recent_key, (shadow, list(group_ids or [])))
+    return shadow
+
+
+def install():
+    """Remember keystone's shadowing in logins the plugin hands over
+    (once)."""
+    global _KEYSTONE_SHADOW
+    if _KEYSTONE_SHADOW is None:
+        _KEYSTONE_SHADOW = identity_core.Manager.shadow_federated_user
+        identity_core.Manager.shadow_federated_user = _shadow_federated_user
+        LOG.debug('keystone identity_api.shadow_federated_user remembered '
+                  'in handed-over logins')
 
 
 def delete_shadow_users(idp_id: str):

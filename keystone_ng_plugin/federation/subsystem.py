@@ -11,6 +11,7 @@
 # under the License.
 """Federation's share of the application (called by server/app.py)."""
 
+from keystone_ng_plugin.federation import login
 from keystone_ng_plugin.federation import mapping
 from keystone_ng_plugin.federation import metadata
 from keystone_ng_plugin.federation import v3_bearer
@@ -21,9 +22,12 @@ from keystone_ng_plugin.federation import websso
 def setup(app):
     """OIDC bearer tokens and WebSSO on keystone's v3 federation routes;
     the IdP's share of a response's time in Server-Timing; keystone's v3
-    identity providers cached; mappings follow what they refer to."""
+    identity providers cached; keystone's shadowing remembered in the
+    logins handed to its mapped auth; mappings follow what they refer
+    to."""
     v3_bearer.setup(app)
     websso.setup(app)
     app.after_request(metadata.server_timing)
     v3_idp_cache.install()
+    login.install()
     mapping.register_callbacks()

@@ -15,6 +15,8 @@ import datetime
 import hashlib
 from unittest import mock
 
+from oslo_db import exception as db_exception
+
 from keystone.common import provider_api
 from keystone.common import sql as ks_sql
 from keystone import exception
@@ -246,3 +248,73 @@ class FederatedLoginTest(base.TestCase):
         PROVIDERS.identity_api.get_user(local['id'])
         self.assertRaises(exception.IdentityProviderNotFound,
                           PROVIDERS.federation_api.get_idp, self.idp.id)
+
+
+class HandedOverShadowingTest(base.TestCase):
+    """Logins the plugin verifies and hands to keystone's mapped auth (v3
+    bearer tokens, WebSSO) remember keystone's shadowing too; every other
+    caller of shadow_federated_user gets keystone's own."""
+
+    def setUp(self):
+        super().setUp()
+        login.install()
+        self.idp = core.get_manager().create({
+            'name': 'idp-%s' % unit.uuid.uuid4().hex[:8],
+            'domain_id': self.domain_id,
+            'bound_issuer': 'https://idp.example/%s' % unit.uuid.uuid4().hex})
+        self.group = PROVIDERS.identity_api.create_group(
+            unit.new_group_ref(domain_id=self.domain_id))
+        self.user = {'id': 'carol%40idp', 'name': 'carol',
+                     'domain': {'id': self.domain_id}, 'type': 'ephemeral'}
+
+    def _shadow(self, handed_over, user=None, group_ids=None):
+        with self.make_request():
+            if handed_over:
+                login.handing_over()
+            return PROVIDERS.identity_api.shadow_federated_user(
+                self.idp.id, login.PROTOCOL_OIDC, user or self.user,
+                group_ids=[self.group['id']] if group_ids is None
+                else group_ids)
+
+    def test_remembered_in_handed_over_logins_only(self):
+        identity_api = PROVIDERS.identity_api
+        with mock.patch.object(login, '_KEYSTONE_SHADOW',
+                               wraps=login._KEYSTONE_SHADOW) as keystone:
+            # keystone's own callers (a web server's REMOTE_USER, the
+            # plugin's native logins, which remember on their own)
+            first = self._shadow(False)
+            self._shadow(False)
+            self.assertEqual(2, keystone.call_count)
+            # handed over: shadowed once, then remembered
+            self.assertEqual(first['id'], self._shadow(True)['id'])
+            self.assertEqual(first['id'], self._shadow(True)['id'])
+            self.assertEqual(3, keystone.call_count)
+            # anything else keystone would write: shadowed
+            self._shadow(True, group_ids=[])
+            self._shadow(True, user=dict(self.user, name='carol2'))
+            self._shadow(True, user=dict(self.user, email='c@idp.example'))
+            self.assertEqual(6, keystone.call_count)
+            # the user deleted meanwhile: shadowed (made again)
+            identity_api.delete_user(first['id'])
+            self.assertEqual(first['id'], self._shadow(True)['id'])
+            self.assertEqual(7, keystone.call_count)
+            # disabled meanwhile: keystone's shadowing again (keystone
+            # refuses the disabled user's token)
+            identity_api.update_user(first['id'], {'enabled': False})
+            self.assertFalse(self._shadow(True)['enabled'])
+            self.assertEqual(8, keystone.call_count)
+            identity_api.update_user(first['id'], {'enabled': True})
+            # the group deleted meanwhile: keystone's shadowing (which
+            # refuses a membership of a group that is gone)
+            self._shadow(True)
+            calls = keystone.call_count
+            identity_api.delete_group(self.group['id'])
+            self.assertRaises(db_exception.DBReferenceError, self._shadow,
+                              True)
+            self.assertEqual(calls + 1, keystone.call_count)
+            # shadow_refresh 0: every login shadows
+            self.config_fixture.config(group='ng_federation',
+                                       shadow_refresh=0)
+            self._shadow(True, group_ids=[])
+            self._shadow(True, group_ids=[])
+            self.assertEqual(calls + 3, keystone.call_count)
