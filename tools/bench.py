@@ -46,6 +46,7 @@ import collections
 import contextlib
 import datetime
 import glob
+import itertools
 import json
 import os
 import platform
@@ -57,6 +58,7 @@ import tempfile
 import threading
 import time
 import types
+import urllib.parse
 
 import requests
 
@@ -72,6 +74,7 @@ from keystone_ng_plugin_tests.functional import oidc_provider  # noqa: E402
 from keystone_ng_plugin_tests.functional import test_v3_bearer  # noqa: E402,E501
 from keystone_ng_plugin_tests import kube_apiserver  # noqa: E402
 from keystone_ng_plugin_tests import rally_task  # noqa: E402
+from keystone_ng_plugin_tests.rally import ng_client  # noqa: E402
 import bench_apache  # noqa: E402 (tools/)
 import bench_scale  # noqa: E402 (tools/)
 
@@ -87,6 +90,12 @@ SCALE_GOAL = 1.2
 SCALE_FLOWS = ['passkey_login', 'passkey_finish', 'oidc_callback',
                'oauth2_code', 'jwt_login', 'k8s_login',
                'restricted_validate', 'service_account_token']
+# WebSSO (the Apache comparison): the dashboard keystone hands the token
+# to, the plugin's callback, and the provider's users the logins cycle
+# through (tools/oidc-provider: load-1 ... load-999)
+DASHBOARD = 'http://localhost:9990/auth/websso/'
+WEBSSO_CALLBACK = '/v4/federation/websso/callback'
+WEBSSO_USERS = 999
 # The plots, beside the report (relative to doc/source).
 FIGURES = 'figures'
 IMAGE_ALT = {
@@ -96,6 +105,9 @@ IMAGE_ALT = {
                   'with their goals',
     'latency-rows.svg': 'Median latency of each flow and list against the '
                         'number of rows per table',
+    'apache-websso.svg': 'WebSSO latency (keystone\'s part) and whole-flow '
+                         'throughput: the plugin against Apache with '
+                         'mod_auth_openidc',
     'apache.svg': 'OIDC bearer login latency and throughput: the plugin '
                   'against Apache with mod_auth_openidc',
 }
@@ -106,6 +118,7 @@ IMAGE_BEFORE = {
     'Latency against row count': ['latency-rows.svg'],
     'OIDC bearer login: the plugin against Apache + mod_auth_openidc':
         ['apache.svg'],
+    'WebSSO, keystone\'s part': ['apache-websso.svg'],
 }
 
 # What a flow's measured time is: the sum of these atomic actions of its
@@ -290,6 +303,12 @@ def keystone_config(cache_servers):
                                      deployment.PLUGIN_AUTH_METHODS +
                                      ['openid'])},
         'openid': {'remote_id_attribute': 'OIDC-iss'},
+        # WebSSO (the Apache comparison): keystone's callback template
+        # posts the token to this dashboard
+        'federation': {'trusted_dashboard': DASHBOARD,
+                       'sso_callback_template': os.path.join(
+                           sys.prefix, 'etc', 'keystone',
+                           'sso_callback_template.html')},
         'cache': {'enabled': 'false'},
         # One load generator is one client address: throttling stays on
         # (its cost is measured) with limits it never reaches.
@@ -305,15 +324,20 @@ def keystone_config(cache_servers):
 
 
 @contextlib.contextmanager
-def _stack(args, warm=True):
-    """A fresh database, memcached, the OpenID provider, the Kubernetes
+def _stack(args, warm=True, redirect_uris=()):
+    """A fresh database, memcached, the OpenID provider (its client
+    ``keystone`` may also redirect to ``redirect_uris``), the Kubernetes
     stand-in and keystone, warmed up by the smoke task."""
     state = tempfile.mkdtemp(prefix='ng-bench-')
     url = databases.create(args.backend, state)
     cache = (memcached.Memcached() if args.cache == 'memcached'
              else None)
+    port = deployment.free_port()
     provider = oidc_provider.OIDCProvider(
-        deployment.free_port(), redirect_uris=[conftest.OIDC_REDIRECT_URI],
+        deployment.free_port(), redirect_uris=[
+            conftest.OIDC_REDIRECT_URI,
+            'http://127.0.0.1:%d%s' % (port, WEBSSO_CALLBACK),
+            *redirect_uris],
         niceness=args.idp_niceness)
     # A stand-in: no Kubernetes API server runs here (named as such in
     # the report).
@@ -324,7 +348,7 @@ def _stack(args, warm=True):
         os.makedirs(args.profile, exist_ok=True)
         os.environ['NG_BENCH_PROFILE'] = os.path.join(args.profile, 'prof')
     dep = deployment.Deployment(
-        state_dir=state, database_url=url, port=deployment.free_port(),
+        state_dir=state, database_url=url, port=port,
         workers=args.workers, gunicorn_args=['--config', HOOKS],
         extra_config=keystone_config(
             cache and '127.0.0.1:%d' % cache.port))
@@ -391,9 +415,11 @@ def _k8s_login(dep, cluster) -> dict:
 
 
 def closed_loop(call, concurrency, duration) -> dict:
-    """``concurrency`` threads calling ``call(session)`` (True: success)
-    back to back for ``duration`` seconds."""
-    latencies, errors = [], []
+    """``concurrency`` threads calling ``call(session)`` back to back for
+    ``duration`` seconds. ``call`` answers True (success: its latency is
+    the whole call), a number (success: its latency is that many ms, the
+    part of the call measured) or False."""
+    latencies, wholes, errors = [], [], []
     deadline = time.perf_counter() + duration
 
     def worker():
@@ -402,10 +428,15 @@ def closed_loop(call, concurrency, duration) -> dict:
             began = time.perf_counter()
             try:
                 ok = call(session)
-            except requests.RequestException:
+            except (requests.RequestException, ng_client.Failure,
+                    RuntimeError):
                 ok = False
-            (latencies if ok else errors).append(
-                (time.perf_counter() - began) * 1000)
+            whole = (time.perf_counter() - began) * 1000
+            if ok is False:
+                errors.append(whole)
+                continue
+            latencies.append(whole if ok is True else ok)
+            wholes.append(whole)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     began = time.perf_counter()
@@ -416,64 +447,139 @@ def closed_loop(call, concurrency, duration) -> dict:
     seconds = time.perf_counter() - began
     return {'median_ms': statistics.median(latencies) if latencies else None,
             'p95_ms': percentile(latencies, 0.95) if latencies else None,
+            'whole_median_ms': (statistics.median(wholes) if wholes
+                                else None),
             'throughput_per_s': len(latencies) / seconds,
             'iterations': len(latencies) + len(errors),
             'errors': len(errors)}
 
 
 def run_apache(args) -> dict:
-    """The OIDC bearer login (keystoneauth's v3oidcaccesstoken) on
-    keystone's v3 federation URL: stock keystone under Apache with
-    mod_wsgi and mod_auth_openidc, and the plugin's native route, on one
-    database, in interleaved rounds; and the memory of their processes."""
+    """Stock keystone under Apache with mod_wsgi and mod_auth_openidc, and
+    the plugin's native routes, on one database, in interleaved rounds:
+    the OIDC bearer login (keystoneauth's v3oidcaccesstoken) on keystone's
+    v3 federation URL, WebSSO (the redirect to the provider and the
+    callback), and the memory of their processes."""
     lacks = bench_apache.missing()
     if lacks:
         raise SystemExit('the Apache comparison needs: ' + ', '.join(lacks) +
                          ' (tools/setup-env.sh bench)')
-    with _stack(args, warm=False) as stack:
+    apache_port = deployment.free_port()
+    with _stack(args, warm=False, redirect_uris=[
+            bench_apache.websso_redirect_uri(apache_port)]) as stack:
         dep = stack.dep
-        idp, _ = test_v3_bearer._v3_federation(
-            conftest.Admin(dep), stack.provider.issuer, 'bench')
-        apache = bench_apache.Apache(dep, deployment.free_port(),
-                                     stack.provider, args.workers)
+        admin = conftest.Admin(dep)
+        apache = bench_apache.Apache(dep, apache_port, stack.provider,
+                                     args.workers)
         apache.start()
         try:
-            bearer = stack.provider.client_credentials()
-            path = ('/v3/OS-FEDERATION/identity_providers/%s/protocols/'
-                    'openid/auth' % idp)
-            servers = {'apache': apache.base_url + path,
-                       'plugin': dep.auth_url[:-len('/v3')] + path}
-
-            def login(url):
-                def call(session):
-                    r = session.post(url, timeout=60, headers={
-                        'Authorization': 'Bearer ' + bearer})
-                    return r.status_code == 201
-                return call
-            for name, url in servers.items():  # warm up, and check
-                if not login(url)(requests.Session()):
-                    raise RuntimeError('%s refused the bearer login: %s' % (
-                        name, apache.log_tail() if name == 'apache' else
-                        ''))
-                closed_loop(login(url), 2, 3)
             began = time.time()
-            pooled = collections.defaultdict(list)
-            for _ in range(args.rounds):
-                for c in args.concurrency:
-                    for name, url in servers.items():
-                        pooled[(c, name)].append(closed_loop(
-                            login(url), c, args.duration))
-            runs = collections.defaultdict(dict)
-            for (c, name), parts in sorted(pooled.items()):
-                runs[c][name] = _pool(parts)
+            runs = _apache_bearer(args, stack, admin, apache)
+            websso = _apache_websso(args, stack, admin, apache)
             memory = {
                 'apache_httpd': bench_apache.rss_mib(apache.httpd_conf),
                 'plugin_gunicorn': bench_apache.rss_mib(
                     'keystone_ng_plugin.wsgi:application')}
             setup = setup_of(args, dep, began, time.time())
-            return {'runs': dict(runs), 'memory': memory, 'setup': setup}
+            return {'runs': runs, 'websso': websso, 'memory': memory,
+                    'setup': setup}
         finally:
             apache.stop()
+
+
+def _interleaved(args, servers, call, apache) -> dict:
+    """{concurrency: {server: pooled figures}} of ``call(url)`` on each
+    server, after a check and a warm-up of each."""
+    for name, url in servers.items():
+        if call(url)(requests.Session()) is False:
+            raise RuntimeError('%s refused the login: %s' % (
+                name, apache.log_tail() if name == 'apache' else ''))
+        closed_loop(call(url), 2, 3)
+    pooled = collections.defaultdict(list)
+    for _ in range(args.rounds):
+        for c in args.concurrency:
+            for name, url in servers.items():
+                pooled[(c, name)].append(closed_loop(
+                    call(url), c, args.duration))
+    runs = collections.defaultdict(dict)
+    for (c, name), parts in sorted(pooled.items()):
+        runs[c][name] = _pool(parts)
+    return dict(runs)
+
+
+def _apache_bearer(args, stack, admin, apache) -> dict:
+    """The bearer login on keystone's v3 IdP (remote ID: the provider),
+    which is deleted afterwards (the WebSSO IdP takes its remote ID)."""
+    idp, _ = test_v3_bearer._v3_federation(admin, stack.provider.issuer,
+                                           'bench')
+    bearer = stack.provider.client_credentials()
+    path = ('/v3/OS-FEDERATION/identity_providers/%s/protocols/openid/auth'
+            % idp)
+    servers = {'apache': apache.base_url + path,
+               'plugin': stack.dep.auth_url[:-len('/v3')] + path}
+
+    def login(url):
+        def call(session):
+            r = session.post(url, timeout=60, headers={
+                'Authorization': 'Bearer ' + bearer})
+            return r.status_code == 201
+        return call
+    try:
+        return _interleaved(args, servers, login, apache)
+    finally:
+        admin.request('DELETE', '/OS-FEDERATION/identity_providers/' + idp,
+                      status=204)
+
+
+def _apache_websso(args, stack, admin, apache) -> dict:
+    """WebSSO for protocol openid as Horizon starts it, on one IdP: the
+    plugin's (its client at the provider, keystone's v3 mapping and
+    protocol on it, the provider as its remote ID). What is measured is
+    keystone's part: the redirect to the provider plus the callback (for
+    Apache: mod_auth_openidc's redirect URI, then its redirect back to
+    keystone's WebSSO URL); the provider's login pages are between the
+    two, and in the whole flow's figures."""
+    provider = stack.provider
+    idp = admin.request('POST', '/v4/federation/identity_providers',
+                        status=201, json={'identity_provider': {
+                            'name': 'bench-sso', 'domain_id': 'default',
+                            'oidc_discovery_url': provider.discovery_url,
+                            'bound_issuer': provider.issuer,
+                            'oidc_client_id': 'keystone',
+                            'oidc_client_secret': 'keystone-secret',
+                            'oidc_scopes': ['openid', 'profile']}}
+                        ).json()['identity_provider']['id']
+    test_v3_bearer._v3_federation(admin, provider.issuer, 'sso',
+                                  idp_id=idp)
+    path = ('/v3/auth/OS-FEDERATION/identity_providers/%s/protocols/openid/'
+            'websso?origin=%s' % (idp, urllib.parse.quote(DASHBOARD,
+                                                          safe='')))
+    servers = {'apache': (apache.base_url + path,
+                          bench_apache.websso_redirect_uri(apache.port)),
+               'plugin': (stack.dep.base_url + path,
+                          stack.dep.base_url + WEBSSO_CALLBACK)}
+    users = itertools.count()
+
+    def login(server):
+        start, redirect_uri = server
+
+        def call(session):
+            session.cookies.clear()
+            user = 'load-%d' % (next(users) % WEBSSO_USERS + 1)
+            began = time.perf_counter()
+            r = session.get(start, allow_redirects=False, timeout=60)
+            if r.status_code != 302:
+                return False
+            keystone = time.perf_counter() - began
+            params = ng_client.login_at_provider(
+                r.headers['Location'], redirect_uri, user, user + '-pass')
+            began = time.perf_counter()
+            r = session.get(redirect_uri, params=params, timeout=60)
+            keystone += time.perf_counter() - began
+            ok = r.status_code == 200 and 'name="token"' in r.text
+            return keystone * 1000 if ok else False
+        return call
+    return _interleaved(args, servers, login, apache)
 
 
 def _pool(parts) -> dict:
@@ -483,6 +589,9 @@ def _pool(parts) -> dict:
                                            if p['median_ms']),
             'p95_ms': statistics.median(p['p95_ms'] for p in parts
                                         if p['p95_ms']),
+            'whole_median_ms': statistics.median(
+                p['whole_median_ms'] for p in parts
+                if p.get('whole_median_ms')),
             'throughput_per_s': statistics.median(
                 p['throughput_per_s'] for p in parts),
             'iterations': sum(p['iterations'] for p in parts),
@@ -767,13 +876,26 @@ def _plot_scale(scale, directory) -> list:
 
 
 def _plot_apache(apache, directory) -> list:
+    written = [_plot_versus(apache['runs'], directory, 'apache.svg',
+                            'OIDC bearer login latency', 'throughput',
+                            'logins per second')]
+    if apache.get('websso'):
+        written.append(_plot_versus(
+            apache['websso'], directory, 'apache-websso.svg',
+            'WebSSO: keystone\'s part', 'whole flows (with the provider)',
+            'logins per second'))
+    return written
+
+
+def _plot_versus(runs, directory, name, latency_title, rate_title,
+                 rate_label):
     from matplotlib import pyplot
-    runs = sorted(apache['runs'].items(), key=lambda item: int(item[0]))
+    runs = sorted(runs.items(), key=lambda item: int(item[0]))
     fig, (latency, rate) = pyplot.subplots(1, 2, figsize=(9, 3.4))
-    for name, label, color in (
+    for server, label, color in (
             ('apache', 'Apache + mod_auth_openidc', 'C0'),
             ('plugin', 'plugin (native)', 'C1')):
-        points = [(int(c), f[name]) for c, f in runs if name in f]
+        points = [(int(c), f[server]) for c, f in runs if server in f]
         xs = [c for c, _ in points]
         latency.plot(xs, [f['median_ms'] for _, f in points], marker='o',
                      markersize=3, color=color, label=label + ', median')
@@ -781,7 +903,7 @@ def _plot_apache(apache, directory) -> list:
                      color=color, label=label + ', p95')
         rate.plot(xs, [f['throughput_per_s'] for _, f in points],
                   marker='o', markersize=3, color=color, label=label)
-    for ax, ylabel in ((latency, 'ms'), (rate, 'logins per second')):
+    for ax, ylabel in ((latency, 'ms'), (rate, rate_label)):
         ax.set_xscale('log', base=2)
         ax.set_xticks([int(c) for c, _ in runs])
         ax.set_xticklabels([str(c) for c, _ in runs])
@@ -789,9 +911,9 @@ def _plot_apache(apache, directory) -> list:
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=6)
-    latency.set_title('OIDC bearer login latency')
-    rate.set_title('throughput')
-    return [_save(fig, directory, 'apache.svg')]
+    latency.set_title(latency_title)
+    rate.set_title(rate_title)
+    return _save(fig, directory, name)
 
 
 def _save(fig, directory, name):
@@ -885,27 +1007,20 @@ def scale_tables(scale) -> list:
 def apache_tables(apache) -> list:
     if not apache:
         return []
-    rows = []
-    for c, servers in sorted(apache['runs'].items(), key=lambda i: int(i[0])):
-        a, p = servers.get('apache'), servers.get('plugin')
-        for name, f in (('Apache + mod_auth_openidc', a), ('plugin', p)):
-            if f:
-                rows.append([str(c), name, _ms(f['median_ms']),
-                             _ms(f['p95_ms']), _ms(f['throughput_per_s']),
-                             str(f['errors'])])
-        if a and p and a['median_ms'] and p['median_ms']:
-            ratio = p['median_ms'] / a['median_ms']
-            rows.append([str(c), 'plugin / Apache', '%.2fx' % ratio,
-                         '%.2fx' % (p['p95_ms'] / a['p95_ms']),
-                         '%.2fx' % (p['throughput_per_s'] /
-                                    a['throughput_per_s']),
-                         '<= 1.0x: %s' % ('met' if ratio <= 1.0
-                                          else 'NOT met')])
+    when = '(run: %s, %s minutes)' % (apache['setup'].get('date'),
+                                      apache['setup'].get('minutes'))
     out = [('OIDC bearer login: the plugin against Apache + '
-            'mod_auth_openidc (run: %s, %s minutes)' % (
-                apache['setup'].get('date'), apache['setup'].get('minutes')),
+            'mod_auth_openidc ' + when,
             ['concurrency', 'server', 'median ms', 'p95 ms', 'per s',
-             'errors'], rows)]
+             'errors'], _versus_apache(apache['runs'], goal=1.0))]
+    if apache.get('websso'):
+        out.append((
+            'WebSSO, keystone\'s part (the redirect to the provider plus '
+            'the callback): the plugin against Apache + mod_auth_openidc ' +
+            when,
+            ['concurrency', 'server', 'median ms', 'p95 ms', 'whole flow '
+             'median ms', 'whole flows per s', 'errors'],
+            _versus_apache(apache['websso'], whole=True)))
     memory = apache.get('memory') or {}
     rows = [[name, str(len(values)),
              ', '.join('%.0f' % v for v in sorted(values)),
@@ -914,6 +1029,32 @@ def apache_tables(apache) -> list:
     out.append(('Memory after the run (resident, MiB)',
                 ['processes', 'count', 'each', 'total'], rows))
     return out
+
+
+def _versus_apache(runs, goal=None, whole=False) -> list:
+    """Rows of each concurrency: Apache's figures, the plugin's, their
+    ratios (and the latency goal's verdict)."""
+    rows = []
+    for c, servers in sorted(runs.items(), key=lambda i: int(i[0])):
+        a, p = servers.get('apache'), servers.get('plugin')
+        for name, f in (('Apache + mod_auth_openidc', a), ('plugin', p)):
+            if f:
+                rows.append([str(c), name, _ms(f['median_ms']),
+                             _ms(f['p95_ms'])] +
+                            ([_ms(f.get('whole_median_ms'))] if whole
+                             else []) +
+                            [_ms(f['throughput_per_s']), str(f['errors'])])
+        if a and p and a['median_ms'] and p['median_ms']:
+            ratio = p['median_ms'] / a['median_ms']
+            rows.append(
+                [str(c), 'plugin / Apache', '%.2fx' % ratio,
+                 '%.2fx' % (p['p95_ms'] / a['p95_ms'])] +
+                (['%.2fx' % (p['whole_median_ms'] / a['whole_median_ms'])]
+                 if whole else []) +
+                ['%.2fx' % (p['throughput_per_s'] / a['throughput_per_s']),
+                 '' if goal is None else '<= %.1fx: %s' % (
+                     goal, 'met' if ratio <= goal else 'NOT met')])
+    return rows
 
 
 def _count(n):

@@ -16,10 +16,13 @@ under Apache httpd with mod_wsgi (built for this virtualenv's Python:
 ``pip install mod_wsgi``) and mod_auth_openidc (Debian's
 ``libapache2-mod-auth-openidc``), which validates OIDC bearer tokens
 (``AuthType oauth20``, the JWT checked against the provider's JWKS) and
-hands their claims to keystone's ``openid`` auth method as ``OIDC-*``
-environment variables. It shares the plugin's deployment: the same
-database, fernet keys and the same keystone v3 identity provider, mapping
-and protocol, so the two answer the same request with the same token.
+does WebSSO as the provider's relying party (``AuthType openid-connect``:
+the redirect to the provider, the code exchange at its redirect URI, a
+session cookie), handing the claims to keystone's ``openid`` auth method
+as ``OIDC-*`` environment variables. It shares the plugin's deployment:
+the same database, fernet keys and the same keystone v3 identity
+providers, mappings and protocols, so the two answer the same request
+with the same token.
 
 Run as root (this machine's user), httpd keeps root for its children: the
 configuration loads no mod_unixd, which is what would switch users, and
@@ -28,11 +31,15 @@ process): its daemon mode refuses root. Not for production: it is a
 bench.
 """
 
+import http.server
+import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import requests
@@ -43,6 +50,16 @@ NEEDED_MODULES = ['mpm_prefork', 'authz_core', 'authz_user', 'authn_core',
                   'auth_openidc']
 AUTH_URL_RE = ('/v3/OS-FEDERATION/identity_providers/.*?/protocols/openid/'
                'auth')
+# WebSSO: keystone's URLs for protocol openid, and mod_auth_openidc's
+# redirect URI (under them: the module answers it before keystone).
+WEBSSO_URL_RE = ('/v3/auth/OS-FEDERATION/(identity_providers/.*?/protocols/'
+                 'openid/websso|websso/openid)')
+WEBSSO_REDIRECT = '/v3/auth/OS-FEDERATION/websso/openid/redirect'
+
+
+def websso_redirect_uri(port) -> str:
+    """mod_auth_openidc's redirect URI on an httpd of ``port``."""
+    return 'http://127.0.0.1:%d%s' % (port, WEBSSO_REDIRECT)
 
 
 def missing() -> list:
@@ -85,6 +102,7 @@ class Apache:
                     'os.environ.pop("OS_KEYSTONE_CONFIG_DIR", None)\n'
                     'from keystone.wsgi.api import application  # noqa\n'
                     % self.config_file)
+        self.metadata = None
         self.httpd_conf = os.path.join(self.dir, 'httpd.conf')
         with open(self.httpd_conf, 'w') as f:
             f.write(self._httpd_config(provider))
@@ -158,7 +176,49 @@ OIDCOAuthRemoteUserClaim sub
     AuthType oauth20
     Require valid-user
 </LocationMatch>
+
+# ... and for WebSSO (Horizon's login), as keystone's guide sets it up: the
+# provider's client "keystone", sessions in shared memory. The provider's
+# discovery document is served as it is, less its userinfo endpoint: the
+# plugin takes the claims from the ID token, and so does the module here
+# (the provider's access tokens are for keystone, not for its userinfo).
+OIDCProviderMetadataURL {self._metadata_url(provider)}
+OIDCClientID keystone
+OIDCClientSecret keystone-secret
+OIDCScope "openid profile"
+OIDCPKCEMethod S256
+OIDCRedirectURI {websso_redirect_uri(self.port)}
+OIDCCryptoPassphrase {secrets.token_hex(16)}
+<LocationMatch "{WEBSSO_URL_RE}">
+    AuthType openid-connect
+    Require valid-user
+</LocationMatch>
 '''
+
+    def _metadata_url(self, provider) -> str:
+        """The provider's discovery document less ``userinfo_endpoint``,
+        served on loopback for the life of this Apache (the
+        ``OIDCProvider*Endpoint`` settings take https only)."""
+        found = requests.get(provider.discovery_url, timeout=10).json()
+        found.pop('userinfo_endpoint', None)
+        body = json.dumps(found).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+        self.metadata = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                        Handler)
+        threading.Thread(target=self.metadata.serve_forever,
+                         daemon=True).start()
+        return 'http://127.0.0.1:%d/.well-known/openid-configuration' % (
+            self.metadata.server_address[1])
 
     def _key_files(self, provider) -> str:
         """The provider's RSA signing keys (its JWKS) as certificate files
@@ -224,6 +284,9 @@ OIDCOAuthRemoteUserClaim sub
         return '\n'.join(out)
 
     def stop(self):
+        if self.metadata:
+            self.metadata.shutdown()
+            self.metadata.server_close()
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
