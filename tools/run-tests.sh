@@ -73,5 +73,6 @@ ensure_databases
     keystone_ng_plugin_tests/unit "$@"
 
 step "functional tests (SQLite, PostgreSQL, MariaDB)"
-"$BIN/python" -m pytest -p no:cacheprovider -ra \
+# --durations: the slowest tests, to keep the whole run well under an hour
+"$BIN/python" -m pytest -p no:cacheprovider -ra --durations=30 \
     keystone_ng_plugin_tests/functional "$@"

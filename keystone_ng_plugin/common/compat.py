@@ -128,12 +128,16 @@ def _requirements() -> ty.Iterator[tuple[str, bool]]:
                             'federated_authenticate_for_token', None)))
     from keystone.federation.backends import base as federation_base
     from keystone.federation import core as federation_core
-    yield ('keystone federation Manager.delete_idp, get_idp and update_idp '
-           'forwarded to the driver',
-           callable(getattr(federation_core.Manager, 'delete_idp', None))
+    yield ('keystone federation Manager.delete_idp, update_protocol and '
+           'delete_protocol; get_idp, update_idp, get_protocol and '
+           'list_protocols forwarded to the driver',
+           all(callable(getattr(federation_core.Manager, name, None))
+               for name in ('delete_idp', 'update_protocol',
+                            'delete_protocol'))
            and all(callable(getattr(federation_base.FederationDriverBase,
                                     name, None))
-                   for name in ('get_idp', 'update_idp')))
+                   for name in ('get_idp', 'update_idp', 'get_protocol',
+                                'list_protocols')))
     from keystone.auth.plugins import mapped
     from keystone.identity import core as identity_core
     yield ('keystone identity Manager.shadow_federated_user(idp_id, '

@@ -187,6 +187,38 @@ class FederatedLoginTest(base.TestCase):
         self.assertRaises(exception.IdentityProviderNotFound,
                           federation_api.get_idp, idp_id)
 
+    def test_keystones_v3_protocols_are_cached(self):
+        federation_api = PROVIDERS.federation_api
+        driver = federation_api.driver
+        idp_id, protocol = self.idp.id, login.PROTOCOL_OIDC
+        mapping_id = federation_api.get_protocol(idp_id, protocol)[
+            'mapping_id']
+        with mock.patch.object(driver, 'get_protocol',
+                               wraps=driver.get_protocol) as reads:
+            first = federation_api.get_protocol(idp_id, protocol)
+            first['remote_id_attribute'] = 'changed by a caller'
+            self.assertNotEqual('changed by a caller',
+                                federation_api.get_protocol(
+                                    idp_id, protocol).get(
+                                        'remote_id_attribute'))
+            self.assertEqual(0, reads.call_count)
+            # keystone's own update and delete forget it at once
+            federation_api.update_protocol(idp_id, protocol, {
+                'mapping_id': mapping_id, 'remote_id_attribute': 'X-Iss'})
+            self.assertEqual('X-Iss', federation_api.get_protocol(
+                idp_id, protocol)['remote_id_attribute'])
+            self.assertEqual(1, reads.call_count)
+            federation_api.delete_protocol(idp_id, protocol)
+            self.assertRaises(exception.FederatedProtocolNotFound,
+                              federation_api.get_protocol, idp_id, protocol)
+            # so does deleting the identity provider (its protocols go)
+            federation_api.get_protocol(idp_id, login.PROTOCOL_JWT)
+        core.get_manager().delete(idp_id)
+        self.assertRaises((exception.FederatedProtocolNotFound,
+                           exception.IdentityProviderNotFound),
+                          federation_api.get_protocol, idp_id,
+                          login.PROTOCOL_JWT)
+
     def test_groups_created_once_in_the_users_domain(self):
         self._token()
         self._token(Identity('bob@idp', 'bob', self.domain_id, ('devs',)))
