@@ -50,6 +50,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 import jwt as pyjwt
 
+from keystone_ng_plugin_tests import json_http
+
 DEFAULT_AUDIENCE = 'https://kubernetes.default.svc'
 ISSUER = 'https://kubernetes.default.svc.cluster.local'
 PATH = '/apis/authentication.k8s.io/v1/tokenreviews'
@@ -220,7 +222,7 @@ class KubeAPIServer:
         return 201, answer
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(json_http.Handler):
 
     def do_POST(self):
         length = int(self.headers.get('Content-Length') or 0)
@@ -235,12 +237,4 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             except ValueError:
                 body = None
             status, answer = self.server.api.review(bearer, body)
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_json(answer, status)

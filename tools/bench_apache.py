@@ -32,7 +32,6 @@ bench.
 """
 
 import http.server
-import json
 import os
 import secrets
 import shutil
@@ -43,6 +42,8 @@ import threading
 import time
 
 import requests
+
+from keystone_ng_plugin_tests import json_http
 
 APACHE = shutil.which('apache2') or '/usr/sbin/apache2'
 MODULES = '/usr/lib/apache2/modules'
@@ -201,18 +202,10 @@ OIDCCryptoPassphrase {secrets.token_hex(16)}
         ``OIDCProvider*Endpoint`` settings take https only)."""
         found = requests.get(provider.discovery_url, timeout=10).json()
         found.pop('userinfo_endpoint', None)
-        body = json.dumps(found).encode()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(json_http.Handler):
             def do_GET(self):
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                self.send_json(found)
         self.metadata = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
                                                         Handler)
         threading.Thread(target=self.metadata.serve_forever,

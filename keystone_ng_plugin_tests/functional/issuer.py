@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives import serialization
 import jwt
 
+from keystone_ng_plugin_tests import json_http
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
@@ -55,24 +57,13 @@ class Issuer:
         self.jwks_fetches = 0
         idp = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, body):
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(json_http.Handler):
             def do_GET(self):
                 if self.path.endswith('/.well-known/openid-configuration'):
-                    self._send(idp.discovery())
+                    self.send_json(idp.discovery())
                 elif self.path == '/jwks':
                     idp.jwks_fetches += 1
-                    self._send({'keys': [idp.public_jwk()]})
+                    self.send_json({'keys': [idp.public_jwk()]})
                 else:
                     self.send_error(404)
 
@@ -80,8 +71,9 @@ class Issuer:
                 length = int(self.headers.get('Content-Length') or 0)
                 idp.token_requests.append(dict(urllib.parse.parse_qsl(
                     self.rfile.read(length).decode())))
-                self._send({'access_token': 'opaque', 'token_type': 'Bearer',
-                            'expires_in': 60, 'id_token': idp.id_token})
+                self.send_json({'access_token': 'opaque',
+                                'token_type': 'Bearer', 'expires_in': 60,
+                                'id_token': idp.id_token})
 
         self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
                                                       Handler)

@@ -42,6 +42,7 @@ import requests
 import keystone_ng_plugin_tests
 from keystone_ng_plugin_tests.functional import conftest
 from keystone_ng_plugin_tests.functional import databases
+from keystone_ng_plugin_tests import json_http
 from keystone_ng_plugin_tests import jwtissuer
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -414,7 +415,7 @@ def test_v4passkey_login(keystone, admin, tmp_path):
     assert 'the security key refused' in error, error
 
 
-class _GitHubStandIn(http.server.BaseHTTPRequestHandler):
+class _GitHubStandIn(json_http.Handler):
     """STAND-IN for GitHub Actions' OIDC token request endpoint: the
     bearer must be the runner's request token; the JWT's audience is the
     one asked for."""
@@ -429,15 +430,7 @@ class _GitHubStandIn(http.server.BaseHTTPRequestHandler):
         server.audiences.append(query.get('audience'))
         jwt = server.issuer.sign(server.issuer.claims(
             audience=query.get('audience'), subject='repo:deploy'))
-        body = json.dumps({'value': jwt}).encode()
-        self.send_response(200)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({'value': jwt})
 
 
 @contextlib.contextmanager
