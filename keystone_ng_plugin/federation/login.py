@@ -169,9 +169,8 @@ def shadow_user(idp_id: str,
     user = {'id': parse.quote(identity.unique_id),
             'name': identity.user_name,
             'domain': {'id': identity.domain_id}}
-    recent_key = hashlib.sha256(json.dumps(
-        [idp_id, identity.unique_id, identity.user_name, identity.domain_id,
-         sorted(identity.group_names)]).encode()).hexdigest()
+    recent_key = _recent_key(idp_id, identity.unique_id, identity.user_name,
+                             identity.domain_id, sorted(identity.group_names))
     recent = _recent_shadow(recent_key)
     if recent is not None:
         return recent
@@ -203,6 +202,12 @@ def shadow_user(idp_id: str,
     if _shadow_window():
         _RECENT.set(recent_key, (shadow, group_ids))
     return shadow, group_ids
+
+
+def _recent_key(*parts) -> str:
+    """The cache key of a shadowing: everything it was made from."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str)
+                          .encode()).hexdigest()
 
 
 def _recent_shadow(recent_key: str, refuse_disabled: bool = True
@@ -253,9 +258,8 @@ def _shadow_federated_user(self, idp_id, protocol_id, user, group_ids=None):
             getattr(flask.g, _HANDED_OVER, False) and _shadow_window()):
         return _KEYSTONE_SHADOW(self, idp_id, protocol_id, user,
                                 group_ids=group_ids)
-    recent_key = hashlib.sha256(json.dumps(
-        ['v3', idp_id, protocol_id, user, sorted(group_ids or [])],
-        sort_keys=True, default=str).encode()).hexdigest()
+    recent_key = _recent_key('v3', idp_id, protocol_id, user,
+                             sorted(group_ids or []))
     recent = _recent_shadow(recent_key, refuse_disabled=False)
     if recent is not None:
         return copy.deepcopy(recent[0])

@@ -29,6 +29,7 @@ import hashlib
 import json
 
 from keystone.common import provider_api
+from keystone import exception
 from keystone.federation import core as federation_core
 from oslo_log import log
 
@@ -63,7 +64,7 @@ def _update_idp(self, idp_id, idp):
 def _delete_idp(self, idp_id):
     try:
         protocols = [p['id'] for p in self.driver.list_protocols(idp_id)]
-    except Exception:  # its deletion says what is wrong
+    except exception.Error:  # its deletion says what is wrong
         protocols = []
     try:
         return _ORIGINAL_DELETE(self, idp_id)
